@@ -1,0 +1,190 @@
+/**
+ * The public contract of the client core (`@react-reverb/core`). Every stateful part is an
+ * external store React can read with `useSyncExternalStore`: `subscribe(listener) → unsubscribe`,
+ * `getSnapshot()` returning the same reference until something changes, `getServerSnapshot()`
+ * returning the idle snapshot (SSR).
+ */
+import type { UserInfo } from '../protocol/messages';
+
+export interface ExternalStore<T> {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): T;
+  getServerSnapshot(): T;
+}
+
+export type ConnectionStatus =
+  | 'initialized'
+  | 'connecting'
+  | 'connected'
+  | 'unavailable'
+  | 'reconnecting'
+  | 'disconnected'
+  | 'failed';
+
+export interface ConnectionError {
+  readonly code: number | null;
+  readonly message: string;
+}
+
+export interface ConnectionSnapshot {
+  readonly state: ConnectionStatus;
+  readonly socketId: string | null;
+  /** Reconnect attempts since the last successful connection. */
+  readonly attempt: number;
+  /** Epoch ms of the next scheduled attempt, or null. */
+  readonly nextRetryAt: number | null;
+  readonly lastError: ConnectionError | null;
+}
+
+export type ChannelStatus = 'idle' | 'subscribing' | 'subscribed' | 'error';
+
+export interface ChannelSnapshot {
+  readonly name: string;
+  readonly status: ChannelStatus;
+  readonly error: ChannelError | null;
+  /** subscription_count when the server sends it (opt-in per app), else null. */
+  readonly subscriptionCount: number | null;
+}
+
+export interface ChannelError {
+  readonly type: 'AuthError' | 'SubscriptionError' | 'ClientEventError';
+  readonly message: string;
+  readonly status: number | null;
+}
+
+export interface PresenceMember<Info = UserInfo> {
+  readonly id: string;
+  readonly info: Info;
+}
+
+export interface PresenceSnapshot<Info = UserInfo> {
+  /** Members in join order. */
+  readonly members: ReadonlyArray<PresenceMember<Info>>;
+  readonly me: PresenceMember<Info> | null;
+  readonly myId: string | null;
+  readonly count: number;
+  /** True while reconnecting: the list is the last one known. */
+  readonly stale: boolean;
+}
+
+/** Metadata passed with every event. */
+export interface EventMeta {
+  readonly event: string;
+  readonly channel: string;
+  /** Set for whispers on presence channels. */
+  readonly userId?: string;
+}
+
+export type EventListener<D = unknown> = (data: D, meta: EventMeta) => void;
+
+export interface Channel extends ExternalStore<ChannelSnapshot> {
+  readonly name: string;
+  /** Bind a listener to one event name (as it is on the wire). Returns the unbind function. */
+  bind<D = unknown>(event: string, listener: EventListener<D>): () => void;
+  /** Bind to every app event of the channel. */
+  bindAll(listener: EventListener): () => void;
+  /**
+   * Send a client event (whisper). `event` gets the `client-` prefix when missing. Queued until
+   * subscribed, throttled under 10/s; throws a `ClientEventError` on public and encrypted channels.
+   */
+  whisper(event: string, data: unknown): void;
+}
+
+export interface PresenceChannel<Info = UserInfo> extends Channel {
+  readonly presence: ExternalStore<PresenceSnapshot<Info>>;
+  onJoin(listener: (member: PresenceMember<Info>) => void): () => void;
+  onLeave(listener: (member: PresenceMember<Info>) => void): () => void;
+}
+
+export interface RetainedChannel<C extends Channel = Channel> {
+  readonly channel: C;
+  /** Drop this hold; the wire unsubscribe goes out (deferred) when no hold is left. */
+  release(): void;
+}
+
+export type UserStatus = 'signed-out' | 'signing-in' | 'signed-in' | 'error';
+
+export interface UserSnapshot {
+  readonly status: UserStatus;
+  readonly id: string | null;
+  readonly info: UserInfo | null;
+  readonly error: ConnectionError | null;
+  /** Watchlist: user id → online. */
+  readonly watchlist: Readonly<Record<string, boolean>>;
+}
+
+export interface UserStore extends ExternalStore<UserSnapshot> {
+  /** Sign in through `userAuthEndpoint`/`authenticateUser`; redone after every reconnect. */
+  signin(): void;
+  /** Bind to events sent to this user (`#server-to-user-{id}`). */
+  bind<D = unknown>(event: string, listener: EventListener<D>): () => void;
+}
+
+export interface AuthRequest {
+  readonly socketId: string;
+  readonly channelName: string;
+}
+
+export interface ChannelAuthorization {
+  readonly auth: string;
+  readonly channel_data?: string;
+  readonly shared_secret?: string;
+}
+
+export interface UserAuthentication {
+  readonly auth: string;
+  readonly user_data: string;
+}
+
+export interface TimerProvider {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export interface ReverbClientOptions {
+  /** App key. */
+  readonly key: string;
+  /** Full WebSocket base URL (`wss://host:443`); overrides host/port/forceTLS. */
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly forceTLS?: boolean;
+  readonly wsPath?: string;
+  readonly authEndpoint?: string;
+  readonly userAuthEndpoint?: string;
+  readonly auth?: {
+    readonly headers?: Record<string, string> | (() => Record<string, string>);
+    readonly params?: Record<string, string> | (() => Record<string, string>);
+  };
+  /** Custom channel authorization instead of POSTing to `authEndpoint`. */
+  readonly authorize?: (request: AuthRequest) => Promise<ChannelAuthorization>;
+  /** Custom user authentication instead of POSTing to `userAuthEndpoint`. */
+  readonly authenticateUser?: (socketId: string) => Promise<UserAuthentication>;
+  /** Laravel event namespace used by `formatEventName` (default `App\\Events`; false to disable). */
+  readonly namespace?: string | false;
+  /** Connect at creation (default true in browsers; call `connect()` otherwise). */
+  readonly autoConnect?: boolean;
+  /** Injected for Node, tests and workers. */
+  readonly WebSocket?: unknown;
+  readonly fetch?: typeof fetch;
+  readonly timers?: TimerProvider;
+  /** Our activity timeout cap in ms (default 120 000) and pong timeout (30 000). */
+  readonly activityTimeout?: number;
+  readonly pongTimeout?: number;
+}
+
+export interface ReverbClient {
+  readonly options: ReverbClientOptions;
+  readonly connection: ExternalStore<ConnectionSnapshot>;
+  readonly user: UserStore;
+  connect(): void;
+  disconnect(): void;
+  /** Ref-counted hold on a channel; the first hold subscribes on the wire. */
+  retain(name: string): RetainedChannel;
+  retainPresence<Info = UserInfo>(name: string): RetainedChannel<PresenceChannel<Info>>;
+  /** The channel object if held, without holding it. */
+  channel(name: string): Channel | undefined;
+  /** Laravel names: `.Name` as is, `Name` → `App\Events\Name` (namespace option). */
+  formatEventName(event: string): string;
+}

@@ -1,0 +1,10 @@
+export * from './channel-names';
+export * from './codec';
+export * from './error-codes';
+export * from './errors';
+export * from './events';
+export * from './http-api';
+export * from './limits';
+export type * from './messages';
+export * from './validate';
+export * from './webhooks';

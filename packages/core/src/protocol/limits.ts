@@ -1,0 +1,35 @@
+/** Limits of protocol.md §7.4 (hosted Pusher defaults; the server makes them configurable). */
+export const Limits = {
+  /** Event `data` size, HTTP or client event, in bytes. */
+  MAX_EVENT_DATA_BYTES: 10_240,
+  MAX_EVENT_NAME_LENGTH: 200,
+  MAX_CHANNELS_PER_TRIGGER: 100,
+  MAX_EVENTS_PER_BATCH: 10,
+  /** What the SDKs (and we) accept; the docs say 164 (see {@link Limits.DOCUMENTED_CHANNEL_NAME_LENGTH}). */
+  MAX_CHANNEL_NAME_LENGTH: 200,
+  DOCUMENTED_CHANNEL_NAME_LENGTH: 164,
+  MAX_PRESENCE_MEMBERS: 100,
+  MAX_PRESENCE_USER_INFO_BYTES: 1_024,
+  MAX_PRESENCE_USER_ID_LENGTH: 128,
+  MAX_CLIENT_EVENTS_PER_SECOND: 10,
+  MAX_WATCHLIST_SIZE: 100,
+  /** HTTP API request timestamp skew, in seconds. */
+  MAX_TIMESTAMP_SKEW_SECONDS: 600,
+  MAX_CACHE_TTL_SECONDS: 1_800,
+  /** Close reasons are limited by the WebSocket protocol. */
+  MAX_CLOSE_REASON_BYTES: 123,
+} as const;
+
+/** Timing of protocol.md §9. */
+export const Timing = {
+  /** What we suggest to clients in `connection_established`, in seconds ([decision]). */
+  ACTIVITY_TIMEOUT_SECONDS: 120,
+  /** How long to wait for any frame after a ping, in milliseconds. */
+  PONG_TIMEOUT_MS: 30_000,
+  /** pusher-js default for its own activity timeout, in milliseconds. */
+  CLIENT_ACTIVITY_TIMEOUT_MS: 120_000,
+} as const;
+
+export const PROTOCOL_VERSION = 7;
+export const MIN_PROTOCOL_VERSION = 5;
+export const MAX_PROTOCOL_VERSION = 7;

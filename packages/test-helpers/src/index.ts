@@ -1,0 +1,5 @@
+export { launchBrowser } from './browser';
+export { freePort } from './free-port';
+export { type RedisHandle, startRedis } from './redis';
+export { DEMO_APP, REVERB_BIN, type ServerHandle, type ServerOptions, startServer } from './server';
+export { waitFor } from './wait';

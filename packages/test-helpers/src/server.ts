@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port';
+import { waitFor } from './wait';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REVERB_BIN = resolve(here, '../../server/bin/reverb.js');
+
+/** The demo app of protocol.md's vectors. */
+export const DEMO_APP = { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001' } as const;
+
+export interface ServerOptions {
+  /** Apps as in the server's JSON config file; default: the demo app with client events and sign-in on. */
+  readonly apps?: ReadonlyArray<Record<string, unknown>>;
+  /** Extra top-level config-file settings. */
+  readonly config?: Record<string, unknown>;
+  /** Extra environment (REVERB_*, REDIS_*). */
+  readonly env?: Record<string, string>;
+  readonly port?: number;
+  readonly debug?: boolean;
+}
+
+export interface ServerHandle {
+  readonly port: number;
+  readonly host: string;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly app: { readonly id: string; readonly key: string; readonly secret: string };
+  readonly process: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGKILL, no goodbye. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Start again on the same port with the same settings. */
+  restart(): Promise<ServerHandle>;
+}
+
+/** Spawns the real `reverb start` CLI on a free 127.0.0.1 port and waits for `GET /up`. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const port = options.port ?? (await freePort());
+  const host = '127.0.0.1';
+  const apps = options.apps ?? [
+    {
+      ...DEMO_APP,
+      client_events: true,
+      user_authentication: true,
+      subscription_count: true,
+      watchlist: true,
+    },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'rr-server-'));
+  const configPath = join(dir, 'reverb.json');
+  writeFileSync(configPath, JSON.stringify({ apps, ...options.config }));
+  const args = [REVERB_BIN, 'start', '--host', host, '--port', String(port), '--config', configPath];
+  if (options.debug) args.push('--debug');
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const httpUrl = `http://${host}:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`reverb exited with ${child.exitCode}:\n${out}`);
+        try {
+          return (await fetch(`${httpUrl}/up`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      `reverb on ${port}`,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const first = apps[0] as { id: string; key: string; secret: string };
+  const exited = () =>
+    new Promise<number | null>((r) =>
+      child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c)),
+    );
+  return {
+    port,
+    host,
+    httpUrl,
+    wsUrl: `ws://${host}:${port}`,
+    app: { id: String(first.id), key: first.key, secret: first.secret },
+    process: child,
+    output: () => out,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited();
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited();
+    },
+    restart: () => startServer({ ...options, port }),
+  };
+}
