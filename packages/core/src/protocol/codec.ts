@@ -223,9 +223,16 @@ export function isProtocolEvent(event: string): boolean {
 export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> {
   const decoded = decodeEnvelope(frame);
   if (!decoded.ok) return decoded;
-  const { event, channel, user_id } = decoded.message;
-  const data = parseData(decoded.message.data);
+  const { event, channel } = decoded.message;
+  // Reverb omits `data` on cache_miss (and older releases on subscription_succeeded): read it as {}.
+  const rawData = decoded.message.data;
+  const data =
+    (rawData === undefined || rawData === null) && isProtocolEvent(event) ? {} : parseData(rawData);
   const record = isObject(data) ? data : undefined;
+  // Servers that forward a numeric presence user_id (Reverb passes channel_data through) get a string.
+  const rawUserId: unknown = decoded.message.user_id;
+  const user_id =
+    typeof rawUserId === 'string' || typeof rawUserId === 'number' ? String(rawUserId) : undefined;
 
   switch (event) {
     case PusherEvent.ConnectionEstablished: {

@@ -26,6 +26,10 @@ function parseObject(raw: string): Record<string, unknown> | undefined {
   }
 }
 
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
 /** UTF-8 byte length without `Buffer` or `TextEncoder` allocation (protocol stays DOM- and node-free). */
 export function utf8Length(text: string): number {
   let bytes = 0;
@@ -33,7 +37,8 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    else if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // A proper pair is one 4-byte code point; a lone surrogate is encoded as U+FFFD (3 bytes).
       bytes += 4;
       i++;
     } else bytes += 3;
