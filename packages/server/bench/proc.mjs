@@ -1,0 +1,74 @@
+// Server-side resource readings from /proc (Linux only): CPU time and RSS of a server's process tree.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat times. */
+export const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** @param {number} pid @returns {{ ppid: number, cpuTicks: number } | undefined} */
+function readStat(pid) {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    // After the name: state(0) ppid(1) … utime(11) stime(12)
+    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid and all its descendants (a server may run as a shell that execs or forks node). @param {number} root */
+export function processTree(root) {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (!stat) continue;
+    const list = children.get(stat.ppid) ?? [];
+    list.push(Number(entry));
+    children.set(stat.ppid, list);
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(/** @type {number} */ (out[i])) ?? []));
+  return out;
+}
+
+/** CPU seconds (user + system) used so far by a process tree. @param {number} root */
+export function cpuSeconds(root) {
+  let ticks = 0;
+  for (const pid of processTree(root)) ticks += readStat(pid)?.cpuTicks ?? 0;
+  return ticks / CLOCK_TICKS;
+}
+
+/** Resident set size of a process tree in bytes (VmRSS). @param {number} root */
+export function rssBytes(root) {
+  let kb = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) kb += Number(match[1]);
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return kb * 1024;
+}
+
+/** CPU seconds of this machine (all cores), to tell how busy the box was. */
+export function machineCpuSeconds() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq) / CLOCK_TICKS;
+}

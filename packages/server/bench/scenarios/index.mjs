@@ -1,0 +1,50 @@
+// The scenario registry, in the order `pnpm bench` runs them.
+import { clientEventsLoad } from './client-events-load.mjs';
+import { clientEventsRtt } from './client-events-rtt.mjs';
+import { cluster } from './cluster.mjs';
+import { connections } from './connections.mjs';
+import { fanout } from './fanout.mjs';
+import { fanoutPresence } from './fanout-presence.mjs';
+import { fanoutRooms } from './fanout-rooms.mjs';
+import { httpBatch, httpEvents } from './http-api.mjs';
+
+/**
+ * A check on ours: either a ratio to soketi (`maxRatio`/`minRatio`, ours ÷ soketi) or an absolute
+ * bound (`equals`, `below`, `atLeast`). `metric` is a dotted path into the figures.
+ * @typedef {{
+ *   metric: string, label: string, maxRatio?: number, minRatio?: number, equals?: number, below?: number,
+ *   atLeast?: number
+ * }} Check
+ */
+
+/**
+ * @template P
+ * @typedef {{ name: string, params: P, connections: number, targets?: readonly ('ours' | 'soketi')[] }} Variant
+ */
+
+/**
+ * `measure` returns the figures of one server; `ratios` lists the metrics compared ours ÷ soketi.
+ * A scenario may measure one server only (`targets`), or return `{ skipped: reason }`.
+ * @template P
+ * @typedef {{
+ *   name: string,
+ *   summary: string,
+ *   variants: (size: import('../sizes.mjs').SizeParams) => Variant<P>[],
+ *   measure: (kind: 'ours' | 'soketi', params: P, ctx: import('../harness.mjs').Context) => Promise<Record<string, unknown>>,
+ *   ratios: string[],
+ *   checks: (variant: Variant<P>) => Check[],
+ * }} Scenario
+ */
+
+/** @type {Scenario<any>[]} */
+export const SCENARIOS = [
+  connections,
+  fanout,
+  fanoutRooms,
+  fanoutPresence,
+  httpEvents,
+  httpBatch,
+  clientEventsRtt,
+  clientEventsLoad,
+  cluster,
+];

@@ -1,0 +1,262 @@
+// A publisher process: triggers bench events through the signed HTTP API (`POST /events`,
+// `POST /batch_events`) over a keep-alive agent. Requests are signed with @react-reverb/core/signing
+// and sent with plain node:http: the `pusher` SDK (node-fetch) costs several times the server's own
+// time per request on a busy machine, which would measure the client instead of the server.
+// Driven over IPC like workers/clients.mjs.
+import { Agent, request } from 'node:http';
+import { encodeClientMessage, InternalEvent, PusherEvent } from '@react-reverb/core/protocol';
+import { signHttpRequest } from '@react-reverb/core/signing';
+import WebSocket from 'ws';
+import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
+import { Histogram } from '../stats.mjs';
+import { serveCommands } from './ipc.mjs';
+
+/**
+ * @typedef {{ host: string, port: number, app: { id: string, key: string, secret: string } }} ServerRef
+ * @typedef {{
+ *   server: ServerRef, channels: string[], durationMs: number, inflight: number,
+ *   rate?: number, batchSize?: number
+ * }} RunArgs
+ * @typedef {(endpoint: 'events' | 'batch_events', body: unknown) => Promise<void>} Publish
+ */
+
+/**
+ * A signed POST to the app's HTTP API; rejects on a non-200 answer with its status and body.
+ * @param {ServerRef} server
+ * @param {number} inflight
+ * @returns {Publish}
+ */
+function client(server, inflight) {
+  const agent = new Agent({ keepAlive: true, maxSockets: inflight });
+  return (endpoint, payload) =>
+    new Promise((ok, fail) => {
+      const body = JSON.stringify(payload);
+      const path = `/apps/${server.app.id}/${endpoint}`;
+      const params = signHttpRequest({
+        method: 'POST',
+        path,
+        body,
+        key: server.app.key,
+        secret: server.app.secret,
+      });
+      const req = request(
+        {
+          host: server.host,
+          port: server.port,
+          method: 'POST',
+          path: `${path}?${new URLSearchParams(params)}`,
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          /** @type {Buffer[]} */
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode === 200) ok();
+            else fail(new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
+      req.on('error', fail);
+      req.end(body);
+    });
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * Shared bookkeeping of one run: what was sent where, what failed, request latency.
+ * @param {string[]} channels
+ */
+function tally(channels) {
+  return {
+    sent: 0,
+    ok: 0,
+    okEvents: 0,
+    failed: 0,
+    /** @type {string[]} */
+    errors: [],
+    /** Successful events per channel index: the expected deliveries follow from it. */
+    perChannel: new Array(channels.length).fill(0),
+    requestLatency: new Histogram(),
+  };
+}
+
+/**
+ * One request: a single `POST /events`, or `batch_events` with `batchSize` events.
+ * @param {Publish} publish
+ * @param {RunArgs} args
+ * @param {ReturnType<typeof tally>} t
+ * @param {() => number} nextChannel
+ */
+async function sendOne(publish, args, t, nextChannel) {
+  const size = args.batchSize ?? 0;
+  const picks = Array.from({ length: Math.max(1, size) }, nextChannel);
+  const started = performance.now();
+  t.sent += 1;
+  const s = t.sent;
+  /** @param {number} i */
+  const event = (i) => ({
+    name: BENCH_EVENT,
+    channel: args.channels[i],
+    data: JSON.stringify({ t: nowUs(), s }),
+  });
+  try {
+    if (size > 0) await publish('batch_events', { batch: picks.map(event) });
+    else await publish('events', event(picks[0] ?? 0));
+    t.requestLatency.record((performance.now() - started) * 1000);
+    t.ok += 1;
+    t.okEvents += picks.length;
+    for (const i of picks) t.perChannel[i] += 1;
+  } catch (error) {
+    t.failed += 1;
+    if (t.errors.length < 5) t.errors.push(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** @param {ReturnType<typeof tally>} t @param {number} elapsedMs */
+function result(t, elapsedMs) {
+  return {
+    sent: t.sent,
+    ok: t.ok,
+    okEvents: t.okEvents,
+    failed: t.failed,
+    errors: t.errors,
+    perChannel: t.perChannel,
+    requestLatency: t.requestLatency.toJSON(),
+    elapsedMs,
+  };
+}
+
+const handlers = {
+  /**
+   * Steady rate (`rate` requests/s, at most `inflight` outstanding) when `rate` is set, else closed
+   * loop: `inflight` lanes back to back. Channels are used round robin.
+   * @param {RunArgs} args
+   */
+  async run(args) {
+    const publish = client(args.server, args.inflight);
+    const t = tally(args.channels);
+    let cursor = 0;
+    const nextChannel = () => cursor++ % args.channels.length;
+    const started = performance.now();
+    const end = started + args.durationMs;
+    if (args.rate) {
+      const rate = args.rate;
+      let issued = 0;
+      let inflight = 0;
+      /** @type {Set<Promise<void>>} */
+      const pending = new Set();
+      while (performance.now() < end) {
+        const due = Math.floor(((performance.now() - started) / 1000) * rate);
+        while (issued < due && inflight < args.inflight) {
+          issued += 1;
+          inflight += 1;
+          const p = sendOne(publish, args, t, nextChannel).finally(() => {
+            inflight -= 1;
+            pending.delete(p);
+          });
+          pending.add(p);
+        }
+        await sleep(2);
+      }
+      await Promise.all(pending);
+    } else {
+      const lane = async () => {
+        while (performance.now() < end) await sendOne(publish, args, t, nextChannel);
+      };
+      await Promise.all(Array.from({ length: args.inflight }, lane));
+    }
+    return result(t, performance.now() - started);
+  },
+
+  /**
+   * Delivery-clocked closed loop for throughput: one tracker connection per node subscribes to
+   * `channels[0]`; at most `window` events are outstanding until every tracker has received them.
+   * @param {RunArgs & { trackerUrls: string[], window: number }} args
+   */
+  async runTracked(args) {
+    const publish = client(args.server, args.inflight);
+    const channel = /** @type {string} */ (args.channels[0]);
+    /** @type {Map<number, { seen: number, done: () => void }>} */
+    const outstanding = new Map();
+    const wanted = args.trackerUrls.length;
+    const trackers = await Promise.all(
+      args.trackerUrls.map((url) => openTracker(url, channel, outstanding, wanted)),
+    );
+    const t = tally(args.channels);
+    const delivered = new Histogram();
+    const started = performance.now();
+    const end = started + args.durationMs;
+    let seq = 0;
+    const lane = async () => {
+      while (performance.now() < end) {
+        const s = ++seq;
+        const sentAt = nowUs();
+        const arrived = new Promise((ok) => {
+          const timer = setTimeout(() => ok(false), 10_000);
+          outstanding.set(s, {
+            seen: 0,
+            done: () => {
+              clearTimeout(timer);
+              ok(true);
+            },
+          });
+        });
+        t.sent += 1;
+        try {
+          await publish('events', { name: BENCH_EVENT, channel, data: JSON.stringify({ t: sentAt, s }) });
+          t.ok += 1;
+          t.okEvents += 1;
+          t.perChannel[0] += 1;
+        } catch (error) {
+          t.failed += 1;
+          if (t.errors.length < 5) t.errors.push(String(error));
+          outstanding.delete(s);
+          continue;
+        }
+        if (await arrived) delivered.record(nowUs() - sentAt);
+        outstanding.delete(s);
+      }
+    };
+    await Promise.all(Array.from({ length: args.window }, lane));
+    const elapsedMs = performance.now() - started;
+    for (const ws of trackers) ws.terminate();
+    return { ...result(t, elapsedMs), trackedLatency: delivered.toJSON(), trackers: trackers.length };
+  },
+};
+
+/**
+ * @param {string} url
+ * @param {string} channel
+ * @param {Map<number, { seen: number, done: () => void }>} outstanding
+ * @param {number} wanted how many trackers must see an event before it counts as delivered
+ * @returns {Promise<WebSocket>}
+ */
+function openTracker(url, channel, outstanding, wanted) {
+  return new Promise((ok, fail) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const timer = setTimeout(() => fail(new Error(`tracker on ${url} not subscribed in 10 s`)), 10_000);
+    ws.on('error', fail);
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString());
+      if (msg.event === PusherEvent.ConnectionEstablished) {
+        ws.send(encodeClientMessage({ event: PusherEvent.Subscribe, data: { channel } }));
+      } else if (msg.event === PusherEvent.Ping) {
+        ws.send(encodeClientMessage({ event: PusherEvent.Pong, data: {} }));
+      } else if (msg.event === BENCH_EVENT) {
+        const s = JSON.parse(msg.data).s;
+        const entry = outstanding.get(s);
+        if (entry && ++entry.seen === wanted) entry.done();
+      } else if (msg.event === InternalEvent.SubscriptionSucceeded) {
+        clearTimeout(timer);
+        ok(ws);
+      }
+    });
+  });
+}
+
+serveCommands(handlers);
