@@ -1,1 +1,10 @@
-export {};
+/**
+ * `@react-reverb/core`: the framework-agnostic client. No React, no `window` at module scope; the
+ * wire lives in `@react-reverb/core/protocol`, encryption in `@react-reverb/core/encrypted`.
+ */
+
+export { createReverbClient } from './client/client';
+export { AuthError, ClientEventError } from './client/errors';
+export { formatEventName } from './client/event-name';
+export type * from './client/types';
+export { ReverbError } from './protocol/errors';

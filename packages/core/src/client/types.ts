@@ -79,7 +79,11 @@ export type EventListener<D = unknown> = (data: D, meta: EventMeta) => void;
 
 export interface Channel extends ExternalStore<ChannelSnapshot> {
   readonly name: string;
-  /** Bind a listener to one event name (as it is on the wire). Returns the unbind function. */
+  /**
+   * Bind a listener to one event name (as it is on the wire). Returns the unbind function. Names
+   * declared in `ReverbEvents` get their payload type without a type argument.
+   */
+  bind<E extends keyof ReverbEvents & string>(event: E, listener: EventListener<ReverbEvents[E]>): () => void;
   bind<D = unknown>(event: string, listener: EventListener<D>): () => void;
   /** Bind to every app event of the channel. */
   bindAll(listener: EventListener): () => void;
@@ -117,6 +121,7 @@ export interface UserStore extends ExternalStore<UserSnapshot> {
   /** Sign in through `userAuthEndpoint`/`authenticateUser`; redone after every reconnect. */
   signin(): void;
   /** Bind to events sent to this user (`#server-to-user-{id}`). */
+  bind<E extends keyof ReverbEvents & string>(event: E, listener: EventListener<ReverbEvents[E]>): () => void;
   bind<D = unknown>(event: string, listener: EventListener<D>): () => void;
 }
 
@@ -136,6 +141,24 @@ export interface UserAuthentication {
   readonly user_data: string;
 }
 
+/**
+ * Opens `private-encrypted-` payloads (protocol.md §6.4); throws when a payload does not open.
+ * `@react-reverb/core/encrypted` (tweetnacl) is one: the module itself satisfies this interface.
+ */
+export interface Decryptor {
+  decrypt(sharedSecret: string, payload: unknown): unknown;
+}
+
+/**
+ * Echo-style payload typing: augment this interface to map event names to payloads, e.g.
+ * `declare module '@react-reverb/core' { interface ReverbEvents { '.OrderShipped': { id: number } } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an augmentation point, empty on purpose
+export interface ReverbEvents {}
+
+/** The payload type of an event name: from `ReverbEvents` when declared there, else `unknown`. */
+export type EventPayload<E extends string> = E extends keyof ReverbEvents ? ReverbEvents[E] : unknown;
+
 export interface TimerProvider {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -151,12 +174,16 @@ export interface ReverbClientOptions {
   readonly port?: number;
   readonly forceTLS?: boolean;
   readonly wsPath?: string;
+  /** Channel authorization endpoint (default Echo's `/broadcasting/auth`), POSTed form-encoded. */
   readonly authEndpoint?: string;
+  /** User authentication endpoint (default Echo's `/broadcasting/user-auth`). */
   readonly userAuthEndpoint?: string;
   readonly auth?: {
     readonly headers?: Record<string, string> | (() => Record<string, string>);
     readonly params?: Record<string, string> | (() => Record<string, string>);
   };
+  /** Sent as `X-CSRF-TOKEN` with auth requests (Laravel's session auth, as Echo does). */
+  readonly csrfToken?: string;
   /** Custom channel authorization instead of POSTing to `authEndpoint`. */
   readonly authorize?: (request: AuthRequest) => Promise<ChannelAuthorization>;
   /** Custom user authentication instead of POSTing to `userAuthEndpoint`. */
@@ -172,6 +199,12 @@ export interface ReverbClientOptions {
   /** Our activity timeout cap in ms (default 120 000) and pong timeout (30 000). */
   readonly activityTimeout?: number;
   readonly pongTimeout?: number;
+  /**
+   * Needed for `private-encrypted-` channels: a decryptor, or a loader called on the first encrypted
+   * channel — `encryption: () => import('@react-reverb/core/encrypted')` keeps tweetnacl in a chunk of
+   * its own that only apps using encrypted channels ever load. Without it those channels go to `error`.
+   */
+  readonly encryption?: Decryptor | (() => Promise<Decryptor>);
 }
 
 export interface ReverbClient {

@@ -1,0 +1,118 @@
+/**
+ * A presence channel: the members snapshot (immutable, join order, kept and marked stale while
+ * reconnecting) and join/leave listeners. After a resubscribe the fresh list is compared with the
+ * stale one, so listeners hear of everyone who came or went while the socket was down.
+ */
+import { InternalEvent } from '../protocol/events';
+import type {
+  MemberAddedMessage,
+  MemberRemovedMessage,
+  ServerMessage,
+  SubscriptionSucceededMessage,
+  UserInfo,
+} from '../protocol/messages';
+import { ReverbChannel } from './channel';
+import { reportError } from './listeners';
+import { Store } from './store';
+import type { ChannelAuthorization, PresenceChannel, PresenceMember, PresenceSnapshot } from './types';
+
+export const EMPTY_PRESENCE: PresenceSnapshot<never> = {
+  members: [],
+  me: null,
+  myId: null,
+  count: 0,
+  stale: false,
+};
+
+type MemberListener<Info> = (member: PresenceMember<Info>) => void;
+
+export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implements PresenceChannel<Info> {
+  readonly presence = new Store<PresenceSnapshot<Info>>(EMPTY_PRESENCE);
+  #joinListeners = new Set<MemberListener<Info>>();
+  #leaveListeners = new Set<MemberListener<Info>>();
+  /** Our user id, from the `channel_data` the app server signed. */
+  #myId: string | null = null;
+
+  onJoin(listener: MemberListener<Info>): () => void {
+    return addListener(this.#joinListeners, listener);
+  }
+
+  onLeave(listener: MemberListener<Info>): () => void {
+    return addListener(this.#leaveListeners, listener);
+  }
+
+  protected override authorized(authorization: ChannelAuthorization): void {
+    try {
+      const data = JSON.parse(authorization.channel_data ?? '{}') as { user_id?: unknown };
+      this.#myId = data.user_id === undefined || data.user_id === null ? null : String(data.user_id);
+    } catch {
+      this.#myId = null;
+    }
+  }
+
+  protected override succeeded(data: SubscriptionSucceededMessage['data']): void {
+    const { ids = [], hash = {} } = data.presence ?? {};
+    const members = ids.map((id) => ({ id, info: (hash[id] ?? null) as Info }));
+    const before = this.presence.getSnapshot();
+    this.#publish(members);
+    // After a reconnect, report the difference with the list we kept.
+    if (before.stale) {
+      const now = new Set(ids);
+      const was = new Set(before.members.map((m) => m.id));
+      for (const m of before.members) if (!now.has(m.id)) notify(this.#leaveListeners, m);
+      for (const m of members) if (!was.has(m.id)) notify(this.#joinListeners, m);
+    }
+  }
+
+  protected override member(message: ServerMessage): void {
+    const { members } = this.presence.getSnapshot();
+    if (message.event === InternalEvent.MemberAdded) {
+      const { user_id: id, user_info: info } = (message as MemberAddedMessage).data;
+      if (members.some((m) => m.id === id)) return;
+      const member = { id, info: (info ?? null) as Info };
+      this.#publish([...members, member]);
+      notify(this.#joinListeners, member);
+    } else {
+      const { user_id: id } = (message as MemberRemovedMessage).data;
+      const member = members.find((m) => m.id === id);
+      if (member === undefined) return;
+      this.#publish(members.filter((m) => m !== member));
+      notify(this.#leaveListeners, member);
+    }
+  }
+
+  override suspend(): void {
+    super.suspend();
+    if (this.presence.getSnapshot().members.length > 0) this.presence.update({ stale: true });
+  }
+
+  override leave(): void {
+    super.leave();
+    this.#myId = null;
+    this.presence.update(EMPTY_PRESENCE);
+  }
+
+  #publish(members: ReadonlyArray<PresenceMember<Info>>): void {
+    const me = members.find((m) => m.id === this.#myId) ?? null;
+    this.presence.update({ members, me, myId: this.#myId, count: members.length, stale: false });
+  }
+}
+
+/** A fresh wrapper per call, so the same function added twice is two listeners, removed one at a time. */
+function addListener<Info>(set: Set<MemberListener<Info>>, listener: MemberListener<Info>): () => void {
+  const bound: MemberListener<Info> = (member) => listener(member);
+  set.add(bound);
+  return () => {
+    set.delete(bound);
+  };
+}
+
+function notify<Info>(listeners: Set<MemberListener<Info>>, member: PresenceMember<Info>): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(member);
+    } catch (error) {
+      reportError(error);
+    }
+  }
+}
