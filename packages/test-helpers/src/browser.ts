@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's chromium, driven by playwright-core, with the flags this closed network needs. */
@@ -16,7 +13,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'rr-chromium-'))}`,
+      // No --user-data-dir: playwright refuses it in launch() and gives each launch a fresh temp profile.
     ],
   });
 }

@@ -1,0 +1,206 @@
+import type { EventMeta } from '@react-reverb/core';
+import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef } from 'react';
+import { useLatest } from './internal/useLatest';
+import { useNotificationListener } from './internal/useNotificationListener';
+import { useStore } from './internal/useStore';
+import {
+  defaultToastStore,
+  type Toast,
+  type ToastInput,
+  type ToastKind,
+  type ToastStore,
+} from './toast-store';
+import { useEvent } from './useEvent';
+
+/** A Laravel notifications channel name, or any channel event. */
+export type ToastSource = string | { readonly channel: string; readonly event: string };
+
+export interface NotificationToastProps {
+  /** Feeds toasts: a notifications channel (`notificationChannel(id)`) or `{channel, event}`. Optional: `toast()` works without. */
+  readonly source?: ToastSource;
+  /** Notification types to show (dot or backslash form); notifications sources only. */
+  readonly types?: readonly string[];
+  /** Payload → toast; return null to skip. Default: `title`/`message` of the payload, else the type's name. */
+  readonly format?: (data: unknown, meta: EventMeta) => ToastInput | null;
+  /** Adapter: hand every toast from `source` to another library (sonner, react-hot-toast) and render nothing. */
+  readonly onNotification?: (toast: ToastInput, data: unknown) => void;
+  /** Render a toast's content yourself; the region, roles, timers and keys stay ours. */
+  readonly render?: (toast: Toast, controls: { readonly dismiss: () => void }) => ReactNode;
+  /** Default: the store `toast()` writes to. */
+  readonly store?: ToastStore;
+  /** Most toasts shown at once (the newest); older ones stay in the store, off screen, until they time out. Default 3. */
+  readonly limit?: number;
+  /** Focuses the region; `alt+t` by default, false for none. */
+  readonly hotkey?: string | false;
+  /** Accessible name of the region. Default `Notifications`. */
+  readonly label?: string;
+  /** Accessible name of each close button, followed by the toast's title. Default `Dismiss`. */
+  readonly closeLabel?: string;
+  readonly className?: string;
+}
+
+/**
+ * An accessible toast region. The region and its polite live list are mounted before the first toast,
+ * so screen readers announce additions; each toast is `role="status"`, errors `role="alert"`. Timers
+ * pause while the pointer or focus is inside and while the tab is hidden; Escape dismisses the focused
+ * (else the newest) toast; the hotkey moves focus into the region. A new toast never takes focus.
+ * Unstyled: import `react-reverb/styles.css` or style `[data-rr-toaster]`, `[data-rr-toast]`.
+ */
+export function NotificationToast(props: NotificationToastProps): ReactNode {
+  const store = props.store ?? defaultToastStore;
+  const latest = useLatest(props);
+  const deliver = useCallback(
+    (data: unknown, meta: EventMeta) => {
+      const { format = defaultFormat, onNotification } = latest.current;
+      const input = format(data, meta);
+      if (!input) return;
+      if (onNotification) onNotification(input, data);
+      else store.show(input);
+    },
+    [latest, store],
+  );
+  const source = props.source;
+  const notifications = typeof source === 'string' ? source : null;
+  useNotificationListener(notifications, props.types, notifications !== null, deliver);
+  useEvent(
+    typeof source === 'object' ? source.channel : null,
+    typeof source === 'object' ? source.event : '',
+    deliver,
+  );
+  if (props.onNotification) return null;
+  return <ToastRegion {...props} store={store} />;
+}
+
+function ToastRegion(props: NotificationToastProps & { readonly store: ToastStore }): ReactNode {
+  const { store, limit = 3, hotkey = 'alt+t', label = 'Notifications', closeLabel = 'Dismiss' } = props;
+  const toasts = useStore(store);
+  const region = useRef<HTMLElement>(null);
+  const visible = toasts.slice(-Math.max(1, limit));
+
+  useEffect(() => {
+    const onVisibility = () => (document.hidden ? store.pause('hidden') : store.resume('hidden'));
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      store.resume('hidden');
+      store.resume('hover');
+      store.resume('focus');
+    };
+  }, [store]);
+
+  useEffect(() => {
+    if (!hotkey) return;
+    const matches = parseHotkey(hotkey);
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (!matches(event)) return;
+      event.preventDefault();
+      const first = region.current?.querySelector<HTMLElement>('[data-rr-toast]');
+      (first ?? region.current)?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [hotkey]);
+
+  const dismiss = (id: string) => {
+    // Keep focus in the region when the focused toast goes, instead of dropping it on <body>.
+    const hadFocus = region.current?.contains(document.activeElement) ?? false;
+    store.dismiss(id);
+    if (hadFocus) region.current?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== 'Escape') return;
+    const focused = (event.target as HTMLElement).closest<HTMLElement>('[data-rr-toast]');
+    const id = focused?.dataset.rrToast ?? visible[visible.length - 1]?.id;
+    if (id === undefined) return;
+    event.preventDefault();
+    dismiss(id);
+  };
+
+  return (
+    <section
+      ref={region}
+      aria-label={hotkey ? `${label} (${hotkey})` : label}
+      tabIndex={-1}
+      data-rr-toaster=""
+      className={props.className}
+      onKeyDown={onKeyDown}
+      onMouseEnter={() => store.pause('hover')}
+      onMouseLeave={() => store.resume('hover')}
+      onFocus={() => store.pause('focus')}
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) store.resume('focus');
+      }}
+    >
+      <ol aria-live="polite" aria-relevant="additions text" data-rr-toast-list="">
+        {visible.map((t) => (
+          <li
+            key={t.id}
+            role={t.kind === 'error' ? 'alert' : 'status'}
+            aria-atomic="true"
+            tabIndex={0}
+            data-rr-toast={t.id}
+            data-kind={t.kind}
+          >
+            {props.render ? (
+              props.render(t, { dismiss: () => dismiss(t.id) })
+            ) : (
+              <>
+                <div data-rr-toast-content="">
+                  {t.title !== undefined && <p data-rr-toast-title="">{t.title}</p>}
+                  {t.message !== undefined && <p data-rr-toast-message="">{t.message}</p>}
+                </div>
+                <button
+                  type="button"
+                  aria-label={typeof t.title === 'string' ? `${closeLabel}: ${t.title}` : closeLabel}
+                  data-rr-toast-close=""
+                  onClick={() => dismiss(t.id)}
+                >
+                  <span aria-hidden="true">×</span>
+                </button>
+              </>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** `alt+t`, `ctrl+shift+k`: modifiers must match exactly; the key by `code` (Alt+T is `†` on macOS). */
+function parseHotkey(hotkey: string): (event: globalThis.KeyboardEvent) => boolean {
+  const parts = hotkey.toLowerCase().split('+');
+  const key = parts[parts.length - 1] ?? '';
+  const want = (m: string) => parts.includes(m);
+  return (e) =>
+    e.altKey === want('alt') &&
+    e.ctrlKey === want('ctrl') &&
+    e.shiftKey === want('shift') &&
+    e.metaKey === want('meta') &&
+    (e.key.toLowerCase() === key || e.code.toLowerCase() === `key${key}`);
+}
+
+const KINDS: readonly string[] = ['info', 'success', 'warning', 'error'] satisfies ToastKind[];
+
+/** `title`/`message`/`body` of the payload; a notification's type name as the title fallback. */
+function defaultFormat(data: unknown): ToastInput | null {
+  if (typeof data === 'string') return { message: data, data };
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const typeName = text(d.type)
+    ?.split(/[\\.]/)
+    .pop()
+    ?.replace(/([a-z])([A-Z])/g, '$1 $2');
+  const title = text(d.title) ?? typeName;
+  const message = text(d.message) ?? text(d.body);
+  if (title === undefined && message === undefined) return null;
+  const kind = typeof d.kind === 'string' && KINDS.includes(d.kind) ? (d.kind as ToastKind) : 'info';
+  return {
+    ...(typeof d.id === 'string' ? { id: `notification-${d.id}` } : {}),
+    ...(title === undefined ? {} : { title }),
+    ...(message === undefined ? {} : { message }),
+    kind,
+    data,
+  };
+}

@@ -1,0 +1,36 @@
+import type { Channel, RetainedChannel, ReverbClient } from '@react-reverb/core';
+import { useContext, useEffect, useState } from 'react';
+import { missingProviderError, ReverbContext } from '../useReverb';
+
+interface Held<C> {
+  readonly client: ReverbClient;
+  readonly name: string;
+  readonly channel: C;
+}
+
+/**
+ * Holds a channel while the component is mounted: retain in the effect, release in the cleanup.
+ * The core defers the wire unsubscribe, so StrictMode's mount → cleanup → mount and two components
+ * sharing a channel cost one subscription. Returns undefined until the effect ran (and on the server).
+ */
+export function useHeldChannel<C extends Channel>(
+  name: string | null | undefined,
+  enabled: boolean,
+  retain: (client: ReverbClient, name: string) => RetainedChannel<C>,
+): C | undefined {
+  const client = useContext(ReverbContext);
+  const [held, setHeld] = useState<Held<C> | null>(null);
+  const active = enabled && typeof name === 'string' && name !== '';
+  // A disabled hook works without a provider (e.g. <NotificationToast> fed only by toast()).
+  if (active && client === null) throw missingProviderError();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `retain` is a module-level function per hook
+  useEffect(() => {
+    if (!active || client === null) return;
+    const hold = retain(client, name);
+    setHeld({ client, name, channel: hold.channel });
+    return () => hold.release();
+  }, [client, name, active]);
+  return active && held !== null && held.client === client && held.name === name ? held.channel : undefined;
+}
+
+export const retainChannel = (client: ReverbClient, name: string): RetainedChannel => client.retain(name);

@@ -1,0 +1,8 @@
+export {
+  createMockClient,
+  type MockClientOptions,
+  type MockReverbClient,
+  type WhisperRecord,
+  type WireRecord,
+} from './createMockClient';
+export { MockReverbProvider, type MockReverbProviderProps, useMockClient } from './MockReverbProvider';

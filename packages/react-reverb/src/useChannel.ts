@@ -1,0 +1,55 @@
+import type { Channel, ChannelError, ChannelSnapshot, ChannelStatus } from '@react-reverb/core';
+import { useMemo } from 'react';
+import { retainChannel, useHeldChannel } from './internal/useHeldChannel';
+import { constantStore, useStore } from './internal/useStore';
+
+export interface UseChannelOptions {
+  /** False (or a null name) holds nothing: status stays `idle`. Default true. */
+  readonly enabled?: boolean;
+}
+
+export interface UseChannelResult<C extends Channel = Channel> {
+  readonly status: ChannelStatus;
+  readonly error: ChannelError | null;
+  readonly subscriptionCount: number | null;
+  /** The held channel, undefined until mounted (and while disabled). */
+  readonly channel: C | undefined;
+}
+
+/** Idle snapshot store for a name, so the result is stable while nothing is held. */
+export function useIdleChannelStore(name: string | null | undefined) {
+  return useMemo(
+    () =>
+      constantStore<ChannelSnapshot>({
+        name: name ?? '',
+        status: 'idle',
+        error: null,
+        subscriptionCount: null,
+      }),
+    [name],
+  );
+}
+
+/** Reads a channel's subscription state (or the idle one when there is no channel). */
+export function useChannelSnapshot(channel: Channel | undefined, name: string | null | undefined) {
+  const idle = useIdleChannelStore(name);
+  return useStore(channel ?? idle);
+}
+
+/** Holds `name` while mounted (ref-counted in the core) and reports its subscription status. */
+export function useChannel(
+  name: string | null | undefined,
+  options: UseChannelOptions = {},
+): UseChannelResult {
+  const channel = useHeldChannel(name, options.enabled ?? true, retainChannel);
+  const snapshot = useChannelSnapshot(channel, name);
+  return useMemo(
+    () => ({
+      status: snapshot.status,
+      error: snapshot.error,
+      subscriptionCount: snapshot.subscriptionCount,
+      channel,
+    }),
+    [snapshot, channel],
+  );
+}
