@@ -1,0 +1,80 @@
+import { freePort, launchBrowser } from '@react-reverb/test-helpers';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoBackend } from '../server/app';
+import { ensureBuilt, screenshotPath, startBackend } from './harness';
+
+/** The built previews page: every story renders in chromium without console errors. */
+describe('component previews (chromium)', () => {
+  let backend: DemoBackend;
+  let baseUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    // Previews run on react-reverb's mock client: no reverb server (the backend only serves files).
+    ({ backend, url: baseUrl } = await startBackend(await freePort()));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await backend?.close();
+  });
+
+  it('lists the stories, and each one renders alone without console errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+
+    await page.goto(`${baseUrl}/previews.html`);
+    const ids = await page.evaluate(() => window.__STORIES__ ?? []);
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+    for (const group of ['connection-', 'toast-', 'notifications-', 'presence-', 'login', 'dashboard']) {
+      expect(
+        ids.some((id) => id.startsWith(group)),
+        group,
+      ).toBe(true);
+    }
+
+    for (const id of ids) {
+      const before = problems.length;
+      await page.goto(`${baseUrl}/previews.html?story=${id}`);
+      const root = page.locator(`[data-story="${id}"] [data-story-root]`);
+      await root.waitFor({ state: 'attached' });
+      // A story renders something visible (toast stories: the toast itself).
+      await page
+        .waitForFunction(
+          (storyId) => {
+            const el = document.querySelector(`[data-story="${storyId}"] [data-story-root]`);
+            return !!el && (el.textContent ?? '').trim().length > 0;
+          },
+          id,
+          { timeout: 5_000 },
+        )
+        .catch((error: unknown) => {
+          throw new Error(`story ${id} rendered nothing: ${String(error)}`);
+        });
+      expect(problems.slice(before), `story ${id}`).toEqual([]);
+    }
+
+    await page.goto(`${baseUrl}/previews.html?story=connection-reconnecting`);
+    expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('reconnecting');
+    expect(await page.getByTestId('connection').textContent()).toMatch(/Reconnecting in \d+ s/);
+    await page.goto(`${baseUrl}/previews.html?story=presence-three`);
+    expect(await page.getByTestId('member').count()).toBe(3);
+    await page.goto(`${baseUrl}/previews.html?story=notifications-unread`);
+    expect(await page.getByTestId('unread-count').textContent()).toBe('3');
+    await page.goto(`${baseUrl}/previews.html?story=toast-session-replaced`);
+    expect(await page.locator('[data-rr-toast]').textContent()).toContain(
+      'You were signed in on another device',
+    );
+
+    await page.goto(`${baseUrl}/previews.html`);
+    await page.locator('[data-story="dashboard"] [data-testid="dashboard"]').waitFor();
+    await page.screenshot({ path: screenshotPath('previews'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
