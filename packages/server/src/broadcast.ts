@@ -1,0 +1,133 @@
+/**
+ * Encode once, frame once (DESIGN.md §3). A broadcast turns the encoded envelope into one Buffer and,
+ * when `ws` exposes what we need, into one WebSocket frame that is written to every subscriber's TCP
+ * socket as is. `Sender.frame` is public in ws; `_sender.sendFrame` is internal, so it is feature-checked
+ * here (and only here) and used only while that socket's sender is idle (no compression, nothing
+ * queued); otherwise the socket gets `ws.send(buffer)`, which is always correct.
+ *
+ * Backpressure: a socket that already holds more than `maxBufferedBytes` unsent bytes is not written
+ * to; it is closed with 4100 (Over capacity: pusher-js backs off and reconnects), so one slow client
+ * never grows the server's memory without bound.
+ */
+import * as wsModule from 'ws';
+import { WebSocket } from 'ws';
+
+/** What a broadcast needs from a connection. */
+export interface FrameSink {
+  readonly ws: WebSocket;
+  /** True once the connection is closing: nothing more is written. */
+  readonly closing: boolean;
+  /** Called when the socket is over its buffer budget. */
+  overCapacity(): void;
+}
+
+type FrameList = readonly (Buffer | string)[];
+
+interface InternalSender {
+  readonly _state?: unknown;
+  readonly _queue?: readonly unknown[];
+  sendFrame?: (list: FrameList, cb?: (error?: Error) => void) => void;
+}
+
+interface InternalWebSocket {
+  readonly _sender?: InternalSender;
+  readonly _extensions?: Record<string, unknown>;
+}
+
+type FrameFn = (data: Buffer, options: Record<string, unknown>) => FrameList;
+
+// ESM (`ws/wrapper.mjs`) exports `Sender` by name; CJS hangs it on the WebSocket class.
+const SenderClass =
+  (wsModule as unknown as { Sender?: { frame?: FrameFn } }).Sender ??
+  (WebSocket as unknown as { Sender?: { frame?: FrameFn } }).Sender;
+const frameFn: FrameFn | undefined =
+  typeof SenderClass?.frame === 'function' ? SenderClass.frame.bind(SenderClass) : undefined;
+
+let frameOnce = frameFn !== undefined && process.env.REVERB_FRAME_ONCE !== 'false';
+
+/** Whether this `ws` build supports the frame-once path at all. */
+export const frameOnceSupported = frameFn !== undefined;
+
+/** Turns the frame-once path on or off (tests and benchmarks cover both paths). */
+export function setFrameOnce(enabled: boolean): void {
+  frameOnce = enabled && frameFn !== undefined;
+}
+
+export function isFrameOnce(): boolean {
+  return frameOnce;
+}
+
+/** Counters, so tests can see which path ran. */
+export const broadcastStats = { framedOnce: 0, sentPlain: 0, skippedOverCapacity: 0 };
+
+/** The internal sender of `ws`, when it can take a prebuilt frame right now. */
+function idleSender(ws: WebSocket): InternalSender | undefined {
+  const internal = ws as unknown as InternalWebSocket;
+  const sender = internal._sender;
+  if (!sender || typeof sender.sendFrame !== 'function') return undefined;
+  // DEFAULT state (0) and an empty queue: nothing is being compressed or waiting, so writing our
+  // frame straight to the socket keeps the order of frames.
+  if (sender._state !== 0 || !Array.isArray(sender._queue) || sender._queue.length !== 0) return undefined;
+  // A negotiated permessage-deflate would need per-socket compression (the server disables it).
+  if (internal._extensions?.['permessage-deflate'] !== undefined) return undefined;
+  return sender;
+}
+
+/** A frame ready to be written to many sockets. */
+export class PreparedFrame {
+  readonly buffer: Buffer;
+  private list: FrameList | undefined;
+
+  constructor(readonly text: string) {
+    this.buffer = Buffer.from(text, 'utf8');
+  }
+
+  private framed(): FrameList | undefined {
+    if (!frameOnce || !frameFn) return undefined;
+    this.list ??= frameFn(this.buffer, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+    return this.list;
+  }
+
+  /** Writes the frame to one socket; false when the socket was skipped. */
+  sendTo(sink: FrameSink, maxBufferedBytes: number): boolean {
+    const { ws } = sink;
+    if (sink.closing || ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > maxBufferedBytes) {
+      broadcastStats.skippedOverCapacity++;
+      sink.overCapacity();
+      return false;
+    }
+    const list = this.framed();
+    const sender = list ? idleSender(ws) : undefined;
+    try {
+      if (list && sender?.sendFrame) {
+        broadcastStats.framedOnce++;
+        sender.sendFrame(list);
+      } else {
+        broadcastStats.sentPlain++;
+        ws.send(this.buffer, { binary: false });
+      }
+    } catch {
+      // A socket torn down mid-write: its close event cleans up; the other recipients still get the frame.
+      return false;
+    }
+    return true;
+  }
+}
+
+/** Sends one encoded frame to every sink except `except`; returns how many got it. */
+export function broadcastFrame(
+  sinks: Iterable<FrameSink>,
+  frame: string,
+  maxBufferedBytes: number,
+  except?: FrameSink,
+): number {
+  let prepared: PreparedFrame | undefined;
+  let sent = 0;
+  for (const sink of sinks) {
+    if (sink === except) continue;
+    prepared ??= new PreparedFrame(frame);
+    if (prepared.sendTo(sink, maxBufferedBytes)) sent++;
+  }
+  return sent;
+}

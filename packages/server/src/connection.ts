@@ -1,0 +1,150 @@
+/**
+ * One client connection: its state (subscriptions, sign-in, activity), how frames go out, and how it
+ * ends. Everything that happens *because* of a frame lives in `dispatch.ts`.
+ */
+import {
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorCodeValue,
+  encodeServerMessage,
+  Limits,
+  PusherEvent,
+  type ServerMessage,
+} from '@react-reverb/core/protocol';
+import type { WebSocket } from 'ws';
+import type { FrameSink } from './broadcast';
+import type { Channel } from './channels';
+import type { AppConfig } from './config';
+import { RateWindow } from './limits';
+import { frameForLog, type ReverbLogger } from './logger';
+
+/** How long a closing peer gets to answer the close handshake. */
+const CLOSE_GRACE_MS = 5_000;
+
+export interface Subscription {
+  readonly channel: Channel;
+  /** The presence member id this connection joined as. */
+  readonly userId: string | undefined;
+}
+
+export interface ConnectionContext {
+  readonly logger: ReverbLogger;
+  readonly debug: boolean;
+  readonly maxBufferedBytes: number;
+}
+
+/** Cuts a close reason to the 123 bytes a close frame allows. */
+function closeReason(message: string): string {
+  const buffer = Buffer.from(message, 'utf8');
+  return buffer.length <= Limits.MAX_CLOSE_REASON_BYTES
+    ? message
+    : buffer
+        .subarray(0, Limits.MAX_CLOSE_REASON_BYTES)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
+}
+
+export class Connection implements FrameSink {
+  closing = false;
+  lastActivityMs: number;
+  /** When the activity probe went out; 0 while none is pending. */
+  probeSentAtMs = 0;
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Set by a successful `pusher:signin`. */
+  userId: string | undefined;
+  watchlist: readonly string[] = [];
+  readonly clientEventRate: RateWindow;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly socketId: string,
+    readonly app: AppConfig,
+    private readonly context: ConnectionContext,
+  ) {
+    this.lastActivityMs = Date.now();
+    this.clientEventRate = new RateWindow(app.limits.maxClientEventsPerSecond);
+  }
+
+  get maxBufferedBytes(): number {
+    return this.context.maxBufferedBytes;
+  }
+
+  /** Any frame (or control frame) from the client: it is alive. */
+  touch(nowMs = Date.now()): void {
+    this.lastActivityMs = nowMs;
+    this.probeSentAtMs = 0;
+  }
+
+  send(frame: string): void {
+    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.context.debug) this.logFrame('out', frame);
+    this.ws.send(frame);
+  }
+
+  sendMessage(message: ServerMessage): void {
+    this.send(encodeServerMessage(message));
+  }
+
+  sendError(code: number, message: string): void {
+    this.sendMessage({ event: PusherEvent.Error, data: { code, message } });
+  }
+
+  /** §1: a `pusher:error` frame with the code, then the close with the same code and message. */
+  close(code: ErrorCodeValue | number, message: string): void {
+    if (this.closing) return;
+    this.sendError(code, message);
+    this.closing = true;
+    this.ws.close(code, closeReason(message));
+    this.terminateLater();
+  }
+
+  /**
+   * A peer that never answers the close handshake (dead network, stalled reader) would hold its
+   * subscriptions for ws's 30 s close timeout; cut it sooner so the registry frees them.
+   */
+  private terminateLater(): void {
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * The heartbeat (§9), run from the shared tick: after `activity_timeout` seconds with nothing
+   * received, probe with `pusher:ping` and a ping control frame; if nothing arrives within
+   * `ping_interval` seconds, 4201.
+   */
+  checkActivity(nowMs: number): void {
+    if (this.closing) return;
+    if (this.probeSentAtMs === 0) {
+      if (nowMs - this.lastActivityMs < this.app.activityTimeout * 1000) return;
+      this.probeSentAtMs = nowMs;
+      this.sendMessage({ event: PusherEvent.Ping, data: {} });
+      try {
+        this.ws.ping();
+      } catch {
+        // the socket is already going away; its close event cleans up
+      }
+    } else if (nowMs - this.probeSentAtMs >= this.app.pingInterval * 1000) {
+      this.close(ErrorCode.PongNotReceived, ERROR_CODES[ErrorCode.PongNotReceived].message);
+    }
+  }
+
+  /** Called by broadcasts when this socket holds too many unsent bytes. */
+  overCapacity(): void {
+    if (this.closing) return;
+    this.context.logger.warn(
+      { socketId: this.socketId, bufferedAmount: this.ws.bufferedAmount },
+      'closing slow connection (4100)',
+    );
+    this.closing = true;
+    this.ws.close(4100, 'Over capacity');
+    this.terminateLater();
+  }
+
+  logFrame(direction: 'in' | 'out', frame: string): void {
+    this.context.logger.debug({
+      socketId: this.socketId,
+      appId: this.app.id,
+      direction,
+      frame: frameForLog(frame),
+    });
+  }
+}

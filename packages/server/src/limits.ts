@@ -1,0 +1,45 @@
+/**
+ * Per-connection limits that need state: the client-event rate (a fixed one-second window, no timer:
+ * the window restarts lazily on the first event after it elapsed).
+ */
+export class RateWindow {
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(
+    private readonly maxPerWindow: number,
+    private readonly windowMs = 1000,
+  ) {}
+
+  /** Counts one event; false when it is over the limit (the event must be refused). */
+  take(nowMs: number): boolean {
+    if (nowMs - this.windowStart >= this.windowMs) {
+      this.windowStart = nowMs;
+      this.count = 0;
+    }
+    this.count++;
+    return this.count <= this.maxPerWindow;
+  }
+}
+
+/** Whether `origin` (an Origin header) matches one of `allowed` (host names or full origins, `*` wildcards). */
+export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (allowed.includes('*')) return true;
+  // Non-browser clients send no Origin and could forge one anyway: the check protects browsers.
+  if (origin === undefined || origin === '') return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const hostname = host.replace(/:\d+$/, '');
+  return allowed.some((pattern) => {
+    const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
+    return re.test(origin) || re.test(host) || re.test(hostname);
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

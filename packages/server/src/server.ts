@@ -1,0 +1,404 @@
+/**
+ * The server: one node `http`/`https` server carrying the HTTP API, `GET /up` and the WebSocket
+ * upgrade (`ws` in noServer mode). Connection checks follow protocol.md §1: the upgrade completes,
+ * then a refused client gets `pusher:error` with the code and a close with the same code.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorCodeValue,
+  encodeServerMessage,
+  MAX_PROTOCOL_VERSION,
+  MIN_PROTOCOL_VERSION,
+  PusherEvent,
+} from '@react-reverb/core/protocol';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { AppRegistry, type RegistryStats } from './channels';
+import type { AppConfig, ServerConfig } from './config';
+import { Connection, type ConnectionContext } from './connection';
+import { type DispatchContext, handleFrame } from './dispatch';
+import { ReverbEvents } from './hooks';
+import { HttpApi, sendJson } from './http-api';
+import { originAllowed } from './limits';
+import { createLogger, frameForLog, type ReverbLogger } from './logger';
+import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
+import { Ticker, tickIntervalFor } from './timers';
+
+export interface CreateServerOptions {
+  /** Defaults to a pino logger on stdout (`silent` when `quiet`). */
+  readonly logger?: ReverbLogger;
+  readonly quiet?: boolean;
+  /** Scale-out seam: defaults to one node (`LocalAdapter`). */
+  readonly adapter?: AdapterFactory;
+  readonly serverId?: string;
+}
+
+export interface ServerStats extends RegistryStats {
+  readonly apps: Readonly<Record<string, RegistryStats>>;
+}
+
+export interface ReverbServer {
+  readonly config: ServerConfig;
+  readonly serverId: string;
+  readonly events: ReverbEvents;
+  readonly logger: ReverbLogger;
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Closes every connection (4200, clients reconnect elsewhere) and stops. */
+  close(): Promise<void>;
+  /** The bound address, once listening. */
+  address(): { host: string; port: number } | undefined;
+  /** Live counts, for leak tests and health checks. */
+  stats(): ServerStats;
+}
+
+const VERSION_FORMAT = /^\d+(\.\d+){0,3}([-+][0-9A-Za-z.\-+]*)?$/;
+
+function newSocketIdHalf(): number {
+  return randomInt(1, 1_000_000_001);
+}
+
+class ReverbServerImpl implements ReverbServer {
+  readonly serverId: string;
+  readonly events = new ReverbEvents();
+  readonly logger: ReverbLogger;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly registries = new Map<string, AppRegistry>();
+  private readonly appsByKey = new Map<string, AppConfig>();
+  private readonly appsById = new Map<string, AppConfig>();
+  private readonly socketIds = new Set<string>();
+  private readonly adapter: Adapter;
+  private readonly httpApi: HttpApi;
+  private readonly ticker: Ticker;
+  private readonly connectionContext: ConnectionContext;
+  private connectionCount = 0;
+  private bound: { host: string; port: number } | undefined;
+
+  constructor(
+    readonly config: ServerConfig,
+    options: CreateServerOptions,
+  ) {
+    this.serverId = options.serverId ?? randomUUID();
+    this.logger =
+      options.logger ??
+      createLogger({
+        serverId: this.serverId,
+        debug: config.debug,
+        ...(options.quiet ? { level: 'silent' } : {}),
+      });
+    for (const app of config.apps) {
+      this.appsByKey.set(app.key, app);
+      this.appsById.set(app.id, app);
+      this.registries.set(app.id, new AppRegistry(app, this.events, config.maxBufferedBytes));
+    }
+    const node: LocalNode = {
+      apply: (message) => {
+        // --debug logs a broadcast once, not once per recipient.
+        if (config.debug) {
+          this.logger.debug(
+            message.type === 'broadcast'
+              ? {
+                  appId: message.appId,
+                  direction: 'broadcast',
+                  channel: message.channel,
+                  frame: frameForLog(message.frame),
+                }
+              : { appId: message.appId, direction: 'terminate_user', userId: message.userId },
+          );
+        }
+        this.registries.get(message.appId)?.apply(message);
+      },
+      answer: (query) => {
+        const registry = this.registries.get(query.appId);
+        if (!registry) throw new Error(`Unknown app ${query.appId}`);
+        return registry.answer(query);
+      },
+    };
+    this.adapter = (options.adapter ?? ((n) => new LocalAdapter(n)))(node);
+    this.connectionContext = {
+      logger: this.logger,
+      debug: config.debug,
+      maxBufferedBytes: config.maxBufferedBytes,
+    };
+    this.httpApi = new HttpApi({
+      pathPrefix: config.path,
+      maxRequestSize: config.maxRequestSize,
+      appsById: this.appsById,
+      adapter: this.adapter,
+      events: this.events,
+      logger: this.logger,
+    });
+
+    const largestMessage = Math.max(...config.apps.map((a) => a.maxMessageSize));
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: config.perMessageDeflate,
+      clientTracking: false,
+      // Frames over an app's max_message_size get a pusher:error; only absurd ones (4×) are cut by ws (1009).
+      maxPayload: largestMessage * 4 + 1024,
+    });
+    this.wss.on('error', (error) => this.logger.error({ err: error }, 'WebSocket server error'));
+
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    this.http = config.tls
+      ? createHttpsServer(
+          { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+          onRequest,
+        )
+      : createHttpServer(onRequest);
+    this.http.keepAliveTimeout = 65_000;
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+    this.http.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+
+    this.ticker = new Ticker(
+      tickIntervalFor(config.apps.flatMap((a) => [a.activityTimeout, a.pingInterval])),
+      (error) => this.logger.error({ err: error }, 'periodic task failed'),
+    );
+    this.ticker.add((now) => this.checkActivity(now));
+    this.ticker.add((now) => {
+      for (const registry of this.registries.values()) registry.tick(now);
+    });
+  }
+
+  // ───────────── lifecycle ─────────────
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.http.once('error', onError);
+      this.http.listen(this.config.port, this.config.host, () => {
+        this.http.off('error', onError);
+        this.http.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
+        const address = this.http.address() as AddressInfo;
+        this.bound = { host: this.config.host, port: address.port };
+        this.ticker.start();
+        resolve(this.bound);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.ticker.stop();
+    const closing: Promise<void>[] = [];
+    for (const registry of this.registries.values()) {
+      for (const conn of registry.connections) {
+        closing.push(new Promise((resolve) => conn.ws.once('close', () => resolve())));
+        conn.close(ErrorCode.ReconnectImmediately, 'Server shutting down');
+      }
+    }
+    // Give clients a moment to answer the close handshake, then cut whatever is left.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([Promise.all(closing), timeout]);
+    for (const registry of this.registries.values()) {
+      for (const conn of registry.connections) conn.ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    await this.adapter.close();
+  }
+
+  address(): { host: string; port: number } | undefined {
+    return this.bound;
+  }
+
+  stats(): ServerStats {
+    const apps: Record<string, RegistryStats> = {};
+    const total = {
+      connections: 0,
+      channels: 0,
+      subscriptions: 0,
+      presenceMembers: 0,
+      users: 0,
+      watchers: 0,
+    };
+    for (const [id, registry] of this.registries) {
+      const stats = registry.stats();
+      apps[id] = stats;
+      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += stats[key];
+    }
+    return { ...total, apps };
+  }
+
+  // ───────────── HTTP ─────────────
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    if (rawPath === '/up' && (req.method === 'GET' || req.method === 'HEAD')) {
+      sendJson(res, 200, { health: 'OK' });
+      return;
+    }
+    if (this.httpApi.handles(rawPath)) {
+      if (this.config.debug) {
+        // The path only: the query carries auth_signature.
+        res.once('finish', () =>
+          this.logger.debug({ method: req.method, path: rawPath, status: res.statusCode }, 'HTTP API'),
+        );
+      }
+      void this.httpApi.handle(req, res, rawPath, rawQuery);
+      return;
+    }
+    sendJson(res, 404, { error: `Not found: ${rawPath.slice(0, 200)}` });
+    req.resume();
+  }
+
+  // ───────────── WebSocket ─────────────
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'socket error during upgrade'));
+    try {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, req));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'upgrade failed');
+      socket.destroy();
+    }
+  }
+
+  /** Rejects an accepted WebSocket per §1: error frame, then close with the same code. */
+  private reject(ws: WebSocket, code: ErrorCodeValue): void {
+    const { message } = ERROR_CODES[code];
+    ws.on('error', () => {});
+    ws.send(encodeServerMessage({ event: PusherEvent.Error, data: { code, message } }));
+    ws.close(code, message);
+    // A peer that ignores the close handshake is cut after a short grace instead of ws's 30 s.
+    setTimeout(() => ws.terminate(), 5_000).unref();
+  }
+
+  private checkConnection(req: IncomingMessage): { app: AppConfig } | { code: ErrorCodeValue } {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return { code: ErrorCode.PathNotFound };
+    }
+    const prefix = `${this.config.path}/app/`;
+    const key = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
+    if (key === '' || key.includes('/')) return { code: ErrorCode.PathNotFound };
+    let decodedKey: string;
+    try {
+      decodedKey = decodeURIComponent(key);
+    } catch {
+      return { code: ErrorCode.AppNotFound };
+    }
+    const app = this.appsByKey.get(decodedKey);
+    if (!app) return { code: ErrorCode.AppNotFound };
+    if (!app.enabled) return { code: ErrorCode.AppDisabled };
+    const secure =
+      (req.socket as { encrypted?: boolean }).encrypted === true ||
+      req.headers['x-forwarded-proto'] === 'https';
+    if (app.sslOnly && !secure) return { code: ErrorCode.SslOnly };
+    const protocol = url.searchParams.get('protocol');
+    if (protocol === null || protocol === '') return { code: ErrorCode.NoProtocol };
+    const version = Number(protocol);
+    if (!/^\d+$/.test(protocol) || version < MIN_PROTOCOL_VERSION || version > MAX_PROTOCOL_VERSION) {
+      return { code: ErrorCode.UnsupportedProtocol };
+    }
+    const clientVersion = url.searchParams.get('version');
+    if (clientVersion !== null && !VERSION_FORMAT.test(clientVersion))
+      return { code: ErrorCode.InvalidVersionString };
+    if (!originAllowed(req.headers.origin, app.allowedOrigins)) return { code: ErrorCode.Unauthorized };
+    if (this.config.maxConnections !== null && this.connectionCount >= this.config.maxConnections) {
+      return { code: ErrorCode.OverCapacity };
+    }
+    const registry = this.registries.get(app.id);
+    if (app.maxConnections !== null && registry && registry.connections.size >= app.maxConnections) {
+      return { code: ErrorCode.OverConnectionQuota };
+    }
+    return { app };
+  }
+
+  private newSocketId(): string {
+    for (;;) {
+      const id = `${newSocketIdHalf()}.${newSocketIdHalf()}`;
+      if (!this.socketIds.has(id)) return id;
+    }
+  }
+
+  private onWebSocket(ws: WebSocket, req: IncomingMessage): void {
+    const checked = this.checkConnection(req);
+    if ('code' in checked) {
+      this.logger.debug({ code: checked.code, url: req.url?.slice(0, 200) }, 'connection refused');
+      this.reject(ws, checked.code);
+      return;
+    }
+    const { app } = checked;
+    const registry = this.registries.get(app.id) as AppRegistry;
+    const socketId = this.newSocketId();
+    const conn = new Connection(ws, socketId, app, this.connectionContext);
+    this.socketIds.add(socketId);
+    this.connectionCount++;
+    registry.addConnection(conn);
+    const context: DispatchContext = {
+      registry,
+      adapter: this.adapter,
+      events: this.events,
+      onAdapterError: (error) => this.logger.warn({ err: error }, 'adapter publish failed'),
+      warn: (details, message) => this.logger.warn(details, message),
+    };
+
+    ws.on('message', (data, isBinary) => {
+      conn.touch();
+      if (conn.closing) return;
+      try {
+        if (isBinary) {
+          conn.sendError(ErrorCode.ReconnectImmediately, 'Binary frames are not supported');
+          return;
+        }
+        const frame = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+        if (this.config.debug) conn.logFrame('in', frame);
+        handleFrame(conn, frame, context);
+      } catch (error) {
+        this.logger.error({ err: error, socketId }, 'frame handling failed');
+      }
+    });
+    ws.on('ping', () => conn.touch());
+    ws.on('pong', () => conn.touch());
+    ws.on('error', (error) => this.logger.debug({ err: error, socketId }, 'socket error'));
+    ws.once('close', (code) => {
+      this.connectionCount--;
+      this.socketIds.delete(socketId);
+      registry.removeConnection(conn);
+      this.events.emit('connection_closed', { appId: app.id, socketId, code });
+    });
+
+    this.events.emit('connection_opened', { appId: app.id, socketId });
+    conn.sendMessage({
+      event: PusherEvent.ConnectionEstablished,
+      data: { socket_id: socketId, activity_timeout: app.activityTimeout },
+    });
+  }
+
+  /** §9, on the shared tick: each connection checks its own silence (see `Connection.checkActivity`). */
+  private checkActivity(nowMs: number): void {
+    for (const registry of this.registries.values()) {
+      for (const conn of registry.connections) conn.checkActivity(nowMs);
+    }
+  }
+}
+
+/** Creates a server for in-process use (`listen()` to start). */
+export function createReverbServer(config: ServerConfig, options: CreateServerOptions = {}): ReverbServer {
+  return new ReverbServerImpl(config, options);
+}

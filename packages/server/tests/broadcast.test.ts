@@ -1,0 +1,138 @@
+/**
+ * Encode once, frame once: both write paths deliver identical frames, and a socket over its buffer
+ * budget is closed with 4100 while the others keep receiving.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/broadcast';
+import { sdkFor } from './helpers/auth';
+import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { startTestServer, type TestServer } from './helpers/server';
+
+let t: TestServer;
+const opened: RawClient[] = [];
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+afterEach(() => {
+  setFrameOnce(true);
+  for (const c of opened.splice(0)) c.ws.terminate();
+});
+
+async function subscribers(channel: string, n: number): Promise<RawClient[]> {
+  const clients: RawClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await RawClient.open(t.wsUrl());
+    opened.push(c);
+    c.send(subscribeFrame(channel));
+    await c.nextEvent('pusher_internal:subscription_succeeded', channel);
+    clients.push(c);
+  }
+  return clients;
+}
+
+describe('write paths', () => {
+  it('this ws build supports frame-once, and it is on by default', () => {
+    expect(frameOnceSupported).toBe(true);
+    expect(isFrameOnce()).toBe(true);
+  });
+
+  it.each([
+    ['frame once (Sender.frame + sendFrame)', true, 'framedOnce'],
+    ['fallback ws.send(buffer)', false, 'sentPlain'],
+  ] as const)('%s delivers the same literal frame to every subscriber', async (_name, frameOnce, counter) => {
+    setFrameOnce(frameOnce);
+    const clients = await subscribers(`paths-${counter}`, 4);
+    const before = broadcastStats[counter];
+    const data = JSON.stringify({ text: 'héllo ✓', n: 1 });
+    await sdkFor(t).trigger(`paths-${counter}`, 'greet', { text: 'héllo ✓', n: 1 });
+    for (const c of clients) {
+      await c.nextEvent('greet');
+      expect(c.raw.at(-1)).toBe(JSON.stringify({ event: 'greet', channel: `paths-${counter}`, data }));
+    }
+    expect(broadcastStats[counter] - before).toBe(4);
+  });
+
+  it('10 KB frames (16-bit length header) go through the frame-once path intact', async () => {
+    const big = await startTestServer([{ id: '1', key: 'k', secret: 's' }], { maxRequestSize: 200_000 });
+    try {
+      const c = await RawClient.open(big.wsUrl());
+      c.send(subscribeFrame('big'));
+      await c.nextEvent('pusher_internal:subscription_succeeded');
+      // HTTP data is limited to 10 KB, so a long channel-name-free payload is built from a batch of events.
+      const payload = 'y'.repeat(10_000);
+      await sdkFor(big).triggerBatch(
+        Array.from({ length: 10 }, (_, i) => ({ channel: 'big', name: `e${i}`, data: payload })),
+      );
+      for (let i = 0; i < 10; i++) expect((await c.nextEvent(`e${i}`)).data).toBe(payload);
+      c.close();
+    } finally {
+      await big.close();
+    }
+  });
+});
+
+describe('backpressure', () => {
+  it('a socket that stops reading is closed with 4100; the others keep receiving', async () => {
+    const small = await startTestServer([{ id: '1', key: 'k', secret: 's' }], {
+      maxBufferedBytes: 64 * 1024,
+      maxRequestSize: 200_000,
+    });
+    try {
+      const open = async () => {
+        const c = await RawClient.open(small.wsUrl());
+        opened.push(c);
+        c.send(subscribeFrame('firehose'));
+        await c.nextEvent('pusher_internal:subscription_succeeded');
+        return c;
+      };
+      const slow = await open();
+      const fast = await open();
+      // The slow client stops reading from its TCP socket: the server's send buffer fills up.
+      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const sdk = sdkFor(small);
+      const payload = 'z'.repeat(9_000);
+      const skippedBefore = broadcastStats.skippedOverCapacity;
+      let closedSlow = false;
+      for (let round = 0; round < 200 && !closedSlow; round++) {
+        await sdk.triggerBatch(
+          Array.from({ length: 10 }, () => ({ channel: 'firehose', name: 'load', data: payload })),
+        );
+        closedSlow = broadcastStats.skippedOverCapacity > skippedBefore;
+      }
+      expect(closedSlow).toBe(true);
+      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      const closed = await slow.closed(35_000);
+      expect(closed.code).toBe(4100);
+      await sdk.trigger('firehose', 'after', 'ok');
+      await fast.nextEvent('after');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('permessage-deflate (opt-in)', () => {
+  it('sockets that negotiate it get the plain path and still receive every frame', async () => {
+    const deflate = await startTestServer([{ id: '1', key: 'k', secret: 's' }], { perMessageDeflate: true });
+    try {
+      const c = await RawClient.open(deflate.wsUrl(), { perMessageDeflate: true });
+      expect(c.ws.extensions).toContain('permessage-deflate');
+      c.send(subscribeFrame('zipped'));
+      await c.nextEvent('pusher_internal:subscription_succeeded');
+      const before = broadcastStats.framedOnce;
+      await sdkFor(deflate).trigger('zipped', 'e', 'x'.repeat(2000));
+      expect((await c.nextEvent('e')).data).toBe('x'.repeat(2000));
+      expect(broadcastStats.framedOnce).toBe(before);
+      c.close();
+    } finally {
+      await deflate.close();
+    }
+  });
+
+  it('is off by default: the server declines the extension', async () => {
+    const c = await RawClient.open(t.wsUrl(), { perMessageDeflate: true });
+    opened.push(c);
+    expect(c.ws.extensions).toBe('');
+  });
+});

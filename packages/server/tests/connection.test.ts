@@ -1,0 +1,57 @@
+/**
+ * The server-side activity probe of protocol.md §9: after activity_timeout seconds of silence the
+ * server sends pusher:ping (and a ping control frame); no answer within ping_interval → 4201.
+ */
+import { waitFor } from '@react-reverb/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from './helpers/raw-client';
+import { startTestServer, type TestServer } from './helpers/server';
+
+let t: TestServer;
+beforeAll(async () => {
+  // Short timings so the probe happens within the test: 1 s of silence, 0.5 s to answer.
+  t = await startTestServer([{ id: '1', key: 'fast', secret: 's', activity_timeout: 1, ping_interval: 0.5 }]);
+});
+afterAll(() => t.close());
+
+describe('activity probe', () => {
+  it('sends activity_timeout from the app config', async () => {
+    const c = await RawClient.open(t.wsUrl());
+    expect(JSON.parse(c.frames[0]?.data as string).activity_timeout).toBe(1);
+    c.close();
+  });
+
+  it('a silent client gets pusher:ping, then pusher:error 4201 and close 4201', async () => {
+    const c = await RawClient.open(t.wsUrl(), { autoPong: false });
+    await c.nextEvent('pusher:ping');
+    expect(c.raw).toContain('{"event":"pusher:ping","data":"{}"}');
+    const closed = await c.closed();
+    expect(closed.code).toBe(4201);
+    expect(c.raw.at(-1)).toBe(
+      '{"event":"pusher:error","data":{"code":4201,"message":"Pong reply not received"}}',
+    );
+    expect(t.server.stats().connections).toBe(0);
+  });
+
+  it('a client answering pusher:ping with pusher:pong stays connected', async () => {
+    const c = await RawClient.open(t.wsUrl(), { autoPong: false });
+    for (let i = 0; i < 2; i++) {
+      await c.nextEvent('pusher:ping');
+      c.send('{"event":"pusher:pong","data":{}}');
+    }
+    await c.nextEvent('pusher:ping');
+    expect(c.closeCode).toBeUndefined();
+    c.close();
+  });
+
+  it('a client answering ping control frames stays connected', async () => {
+    const c = await RawClient.open(t.wsUrl()); // ws answers control pings by itself
+    let pings = 0;
+    c.ws.on('ping', () => {
+      pings++;
+    });
+    await waitFor(() => pings >= 3, 10_000, 'three probes answered by control pongs');
+    expect(c.closeCode).toBeUndefined();
+    c.close();
+  });
+});

@@ -1,0 +1,67 @@
+/** The server's event hooks (for the later webhooks/metrics issue) fire with the webhook semantics of §8. */
+import { waitFor } from '@react-reverb/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReverbEventMap, ReverbEventName } from '../src/hooks';
+import { presenceAuth, privateAuth } from './helpers/auth';
+import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { startTestServer, type TestServer } from './helpers/server';
+
+let t: TestServer;
+const seen: { name: ReverbEventName; payload: ReverbEventMap[ReverbEventName] }[] = [];
+beforeAll(async () => {
+  t = await startTestServer();
+  for (const name of [
+    'channel_occupied',
+    'channel_vacated',
+    'member_added',
+    'member_removed',
+    'client_event',
+    'cache_miss',
+  ] as const) {
+    t.server.events.on(name, (payload) => seen.push({ name, payload }));
+  }
+});
+afterAll(() => t.close());
+
+describe('event hooks', () => {
+  it('occupied/vacated once per channel, member events once per user, client events with user_id', async () => {
+    const a = await RawClient.open(t.wsUrl());
+    const b = await RawClient.open(t.wsUrl());
+    for (const [c, user] of [
+      [a, '1'],
+      [b, '1'],
+    ] as const) {
+      const p = presenceAuth(t, c.socketId, 'presence-hooks', user);
+      c.send(subscribeFrame('presence-hooks', p.auth, p.channel_data));
+      await c.nextEvent('pusher_internal:subscription_succeeded');
+    }
+    a.send({ event: 'client-hi', channel: 'presence-hooks', data: 'x' });
+    await b.nextEvent('client-hi');
+    a.send(subscribeFrame('cache-hooks'));
+    await a.nextEvent('pusher:cache_miss');
+    a.send(subscribeFrame('private-hooks', privateAuth(t, a.socketId, 'private-hooks')));
+    await a.nextEvent('pusher_internal:subscription_succeeded', 'private-hooks');
+    a.ws.terminate();
+    b.close();
+    await waitFor(() => seen.filter((e) => e.name === 'channel_vacated').length === 3, 5000, 'three vacated');
+    const names = (n: ReverbEventName) => seen.filter((e) => e.name === n).map((e) => e.payload);
+    expect(names('channel_occupied')).toEqual([
+      { appId: t.app.id, channel: 'presence-hooks' },
+      { appId: t.app.id, channel: 'cache-hooks' },
+      { appId: t.app.id, channel: 'private-hooks' },
+    ]);
+    expect(names('member_added')).toEqual([{ appId: t.app.id, channel: 'presence-hooks', userId: '1' }]);
+    expect(names('member_removed')).toEqual([{ appId: t.app.id, channel: 'presence-hooks', userId: '1' }]);
+    expect(names('cache_miss')).toEqual([{ appId: t.app.id, channel: 'cache-hooks' }]);
+    expect(names('client_event')).toEqual([
+      {
+        appId: t.app.id,
+        channel: 'presence-hooks',
+        event: 'client-hi',
+        data: 'x',
+        socketId: a.socketId,
+        userId: '1',
+      },
+    ]);
+  });
+});
