@@ -9,9 +9,14 @@ import { ReverbError } from '../protocol/errors';
 import {
   CLIENT_EVENT_PREFIX,
   INTERNAL_EVENT_PREFIX,
-  InternalEvent,
   isClientEventName,
-  PusherEvent,
+  MEMBER_ADDED,
+  MEMBER_REMOVED,
+  SUBSCRIBE,
+  SUBSCRIPTION_COUNT,
+  SUBSCRIPTION_ERROR,
+  SUBSCRIPTION_SUCCEEDED,
+  UNSUBSCRIBE,
 } from '../protocol/events';
 import type {
   ChannelEventMessage,
@@ -44,13 +49,10 @@ export interface ChannelContext {
   decryptor(): Promise<Decryptor>;
 }
 
-export class ReverbChannel implements Channel, WhisperSource {
+/** The channel is its own snapshot store (`subscribe`, `getSnapshot`, `getServerSnapshot`). */
+export class ReverbChannel extends Store<ChannelSnapshot> implements Channel, WhisperSource {
   readonly traits: ChannelTraits;
-  readonly #state: Store<ChannelSnapshot>;
   readonly #context: ChannelContext;
-  readonly subscribe: Channel['subscribe'];
-  readonly getSnapshot: Channel['getSnapshot'];
-  readonly getServerSnapshot: Channel['getServerSnapshot'];
   #listeners = new Listeners();
   /** Whispers waiting for `subscription_succeeded`. */
   #pending: string[] = [];
@@ -66,12 +68,9 @@ export class ReverbChannel implements Channel, WhisperSource {
     readonly name: string,
     context: ChannelContext,
   ) {
+    super({ name, status: 'idle', error: null, subscriptionCount: null });
     this.#context = context;
     this.traits = channelTraits(name);
-    this.#state = new Store<ChannelSnapshot>({ name, status: 'idle', error: null, subscriptionCount: null });
-    this.subscribe = this.#state.subscribe;
-    this.getSnapshot = this.#state.getSnapshot;
-    this.getServerSnapshot = this.#state.getServerSnapshot;
   }
 
   bind<D = unknown>(event: string, listener: EventListener<D>): () => void {
@@ -108,14 +107,14 @@ export class ReverbChannel implements Channel, WhisperSource {
     const generation = ++this.#generation;
     this.#socketId = socketId;
     this.#onWire = false;
-    this.#state.update({ status: 'subscribing', error: null });
+    this.update({ status: 'subscribing', error: null });
     if (socketId === null) return;
     try {
       const authorization = this.traits.requiresAuth ? await this.#authorize(socketId) : undefined;
       if (generation !== this.#generation) return;
       this.#onWire = this.#context.send(
         encodeClientMessage({
-          event: PusherEvent.Subscribe,
+          event: SUBSCRIBE,
           data: {
             channel: this.name,
             auth: authorization?.auth,
@@ -125,7 +124,7 @@ export class ReverbChannel implements Channel, WhisperSource {
       );
     } catch (error) {
       if (generation !== this.#generation) return;
-      this.#state.update({
+      this.update({
         status: 'error',
         error: {
           // Anything the authorizer threw is an auth failure; our own other errors (no decryptor) are not.
@@ -143,13 +142,11 @@ export class ReverbChannel implements Channel, WhisperSource {
     this.#generation++;
     this.#pending = [];
     if (this.#onWire) {
-      this.#context.send(
-        encodeClientMessage({ event: PusherEvent.Unsubscribe, data: { channel: this.name } }),
-      );
+      this.#context.send(encodeClientMessage({ event: UNSUBSCRIBE, data: { channel: this.name } }));
     }
     this.#onWire = false;
     this.#socketId = null;
-    this.#state.update({ status: 'idle', error: null, subscriptionCount: null });
+    this.update({ status: 'idle', error: null, subscriptionCount: null });
   }
 
   /** The socket is gone: wait for the next one (the registry calls `join` again). */
@@ -157,23 +154,23 @@ export class ReverbChannel implements Channel, WhisperSource {
     this.#generation++;
     this.#onWire = false;
     this.#socketId = null;
-    this.#state.update({ status: 'subscribing' });
+    this.update({ status: 'subscribing' });
   }
 
   handle(message: ServerMessage): void {
     switch (message.event) {
-      case InternalEvent.SubscriptionSucceeded: {
-        this.#state.update({ status: 'subscribed', error: null });
+      case SUBSCRIPTION_SUCCEEDED: {
+        this.update({ status: 'subscribed', error: null });
         this.succeeded((message as SubscriptionSucceededMessage).data);
         const queued = this.#pending;
         this.#pending = [];
         for (const frame of queued) this.#context.whisper(this, frame);
         return;
       }
-      case PusherEvent.SubscriptionError: {
+      case SUBSCRIPTION_ERROR: {
         const { type, error, status } = (message as SubscriptionErrorMessage).data;
         this.#onWire = false;
-        this.#state.update({
+        this.update({
           status: 'error',
           error: {
             type: type === 'AuthError' ? 'AuthError' : 'SubscriptionError',
@@ -183,13 +180,13 @@ export class ReverbChannel implements Channel, WhisperSource {
         });
         return;
       }
-      case InternalEvent.SubscriptionCount:
-        this.#state.update({
+      case SUBSCRIPTION_COUNT:
+        this.update({
           subscriptionCount: (message as SubscriptionCountMessage).data.subscription_count,
         });
         return;
-      case InternalEvent.MemberAdded:
-      case InternalEvent.MemberRemoved:
+      case MEMBER_ADDED:
+      case MEMBER_REMOVED:
         this.member(message);
         return;
     }

@@ -8,10 +8,10 @@
  * close code behind a synthetic 1000, needs a new instance after `close()` (#165), and at 3.2 KB gzip
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
-import { decodeServerMessage } from '../protocol/codec';
-import { ErrorCode, reconnectPolicyFor } from '../protocol/error-codes';
-import { PusherEvent } from '../protocol/events';
-import { Timing } from '../protocol/limits';
+import { readServerMessage } from '../protocol/codec';
+import { PONG_NOT_RECEIVED, reconnectPolicyFor, SSL_ONLY } from '../protocol/error-codes';
+import { CONNECTION_ESTABLISHED, ERROR, PING, PONG } from '../protocol/events';
+import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS } from '../protocol/limits';
 import type { ConnectionEstablishedMessage, ErrorMessage, ServerMessage } from '../protocol/messages';
 import { reconnectDelay } from './reconnect-delay';
 import { Store } from './store';
@@ -54,6 +54,8 @@ export const CONNECTION_TIMEOUT_MS = 10_000;
 export const UNAVAILABLE_TIMEOUT_MS = 10_000;
 
 const OPEN = 1;
+/** An error is always followed by a close, which carries the code we act on. */
+const ignore = () => {};
 
 export const IDLE_CONNECTION: ConnectionSnapshot = {
   state: 'initialized',
@@ -142,8 +144,7 @@ export class Connection {
     this.#socket = socket;
     socket.onmessage = (event) => this.#receive(String(event.data));
     socket.onclose = (event) => this.#lost(event.code, event.reason || `Closed with code ${event.code}`);
-    // An error is always followed by a close, which carries the code we act on.
-    socket.onerror = () => {};
+    socket.onerror = ignore;
     this.#startTimer('handshake', CONNECTION_TIMEOUT_MS, () =>
       this.#lost(null, `No connection_established within ${CONNECTION_TIMEOUT_MS} ms`),
     );
@@ -152,19 +153,18 @@ export class Connection {
   #receive(frame: string): void {
     this.#clearTimer('pong');
     if (this.#state === 'connected') this.#armActivity();
-    const decoded = decodeServerMessage(frame);
-    if (!decoded.ok) return;
-    const message = decoded.message;
+    const message = readServerMessage(frame);
+    if (message === undefined) return;
     switch (message.event) {
-      case PusherEvent.ConnectionEstablished:
+      case CONNECTION_ESTABLISHED:
         this.#established((message as ConnectionEstablishedMessage).data);
         return;
-      case PusherEvent.Ping:
-        this.send(JSON.stringify({ event: PusherEvent.Pong, data: {} }));
+      case PING:
+        this.send(JSON.stringify({ event: PONG, data: {} }));
         return;
-      case PusherEvent.Pong:
+      case PONG:
         return;
-      case PusherEvent.Error: {
+      case ERROR: {
         const { code, message: text } = (message as ErrorMessage).data;
         // During the handshake the frame announces the close that follows: act on it now (as pusher-js does).
         if (this.#state !== 'connected' && typeof code === 'number' && code >= 4000) {
@@ -209,9 +209,9 @@ export class Connection {
 
   #ping(): void {
     if (this.#handles.has('pong')) return;
-    this.send(JSON.stringify({ event: PusherEvent.Ping, data: {} }));
+    this.send(JSON.stringify({ event: PING, data: {} }));
     this.#startTimer('pong', this.#config.pongTimeout, () =>
-      this.#lost(ErrorCode.PongNotReceived, `No reply to a ping within ${this.#config.pongTimeout} ms`),
+      this.#lost(PONG_NOT_RECEIVED, `No reply to a ping within ${this.#config.pongTimeout} ms`),
     );
   }
 
@@ -224,7 +224,7 @@ export class Connection {
       this.#halt('failed', lastError, wasConnected);
       return;
     }
-    if (code === ErrorCode.SslOnly) this.#tls = true;
+    if (code === SSL_ONLY) this.#tls = true;
     const attempt = this.store.getSnapshot().attempt + 1;
     const delay = policy === 'now' && attempt === 1 ? 0 : reconnectDelay(attempt);
     const state = this.#state;
@@ -257,7 +257,10 @@ export class Connection {
     this.#socket = null;
     for (const name of ['handshake', 'activity', 'pong'] as const) this.#clearTimer(name);
     if (socket !== null) {
-      socket.onmessage = socket.onclose = socket.onerror = null;
+      socket.onmessage = socket.onclose = null;
+      // Not null: `ws` in Node answers close() on a still-connecting socket with an error event ("closed
+      // before the connection was established"), which an EventEmitter throws when nobody listens.
+      socket.onerror = ignore;
       try {
         socket.close(1000);
       } catch {
@@ -285,8 +288,8 @@ export class Connection {
   }
 }
 
-export const DEFAULT_PONG_TIMEOUT_MS = Timing.PONG_TIMEOUT_MS;
-export const DEFAULT_ACTIVITY_TIMEOUT_MS = Timing.CLIENT_ACTIVITY_TIMEOUT_MS;
+export const DEFAULT_PONG_TIMEOUT_MS = PONG_TIMEOUT_MS;
+export const DEFAULT_ACTIVITY_TIMEOUT_MS = CLIENT_ACTIVITY_TIMEOUT_MS;
 
 interface HintTarget {
   addEventListener(type: string, listener: () => void): void;
@@ -310,12 +313,11 @@ function listenForHints(connection: Connection): () => void {
   const visible = () => {
     if (typeof document !== 'undefined' && document.visibilityState === 'visible') check();
   };
-  scope?.addEventListener('online', check);
-  scope?.addEventListener('offline', check);
-  doc?.addEventListener('visibilitychange', visible);
-  return () => {
-    scope?.removeEventListener('online', check);
-    scope?.removeEventListener('offline', check);
-    doc?.removeEventListener('visibilitychange', visible);
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    scope?.[method]('online', check);
+    scope?.[method]('offline', check);
+    doc?.[method]('visibilitychange', visible);
   };
+  listen('addEventListener');
+  return () => listen('removeEventListener');
 }

@@ -3,7 +3,7 @@
  * reconnecting) and join/leave listeners. After a resubscribe the fresh list is compared with the
  * stale one, so listeners hear of everyone who came or went while the socket was down.
  */
-import { InternalEvent } from '../protocol/events';
+import { MEMBER_ADDED } from '../protocol/events';
 import type {
   MemberAddedMessage,
   MemberRemovedMessage,
@@ -12,7 +12,7 @@ import type {
   UserInfo,
 } from '../protocol/messages';
 import { ReverbChannel } from './channel';
-import { reportError } from './listeners';
+import { Listeners } from './listeners';
 import { Store } from './store';
 import type { ChannelAuthorization, PresenceChannel, PresenceMember, PresenceSnapshot } from './types';
 
@@ -28,17 +28,17 @@ type MemberListener<Info> = (member: PresenceMember<Info>) => void;
 
 export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implements PresenceChannel<Info> {
   readonly presence = new Store<PresenceSnapshot<Info>>(EMPTY_PRESENCE);
-  #joinListeners = new Set<MemberListener<Info>>();
-  #leaveListeners = new Set<MemberListener<Info>>();
+  /** Join and leave listeners, by the names 'join' and 'leave'. */
+  #memberListeners = new Listeners();
   /** Our user id, from the `channel_data` the app server signed. */
   #myId: string | null = null;
 
   onJoin(listener: MemberListener<Info>): () => void {
-    return addListener(this.#joinListeners, listener);
+    return this.#memberListeners.add('join', (member) => listener(member as PresenceMember<Info>));
   }
 
   onLeave(listener: MemberListener<Info>): () => void {
-    return addListener(this.#leaveListeners, listener);
+    return this.#memberListeners.add('leave', (member) => listener(member as PresenceMember<Info>));
   }
 
   protected override authorized(authorization: ChannelAuthorization): void {
@@ -59,25 +59,25 @@ export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implem
     if (before.stale) {
       const now = new Set(ids);
       const was = new Set(before.members.map((m) => m.id));
-      for (const m of before.members) if (!now.has(m.id)) notify(this.#leaveListeners, m);
-      for (const m of members) if (!was.has(m.id)) notify(this.#joinListeners, m);
+      for (const m of before.members) if (!now.has(m.id)) this.#notify('leave', m);
+      for (const m of members) if (!was.has(m.id)) this.#notify('join', m);
     }
   }
 
   protected override member(message: ServerMessage): void {
     const { members } = this.presence.getSnapshot();
-    if (message.event === InternalEvent.MemberAdded) {
+    if (message.event === MEMBER_ADDED) {
       const { user_id: id, user_info: info } = (message as MemberAddedMessage).data;
       if (members.some((m) => m.id === id)) return;
       const member = { id, info: (info ?? null) as Info };
       this.#publish([...members, member]);
-      notify(this.#joinListeners, member);
+      this.#notify('join', member);
     } else {
       const { user_id: id } = (message as MemberRemovedMessage).data;
       const member = members.find((m) => m.id === id);
       if (member === undefined) return;
       this.#publish(members.filter((m) => m !== member));
-      notify(this.#leaveListeners, member);
+      this.#notify('leave', member);
     }
   }
 
@@ -92,6 +92,10 @@ export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implem
     this.presence.update(EMPTY_PRESENCE);
   }
 
+  #notify(event: 'join' | 'leave', member: PresenceMember<Info>): void {
+    this.#memberListeners.emit(member, { event, channel: this.name });
+  }
+
   #publish(members: ReadonlyArray<PresenceMember<Info>>): void {
     const me = members.find((m) => m.id === this.#myId) ?? null;
     this.presence.update({ members, me, myId: this.#myId, count: members.length, stale: false });
@@ -99,20 +103,3 @@ export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implem
 }
 
 /** A fresh wrapper per call, so the same function added twice is two listeners, removed one at a time. */
-function addListener<Info>(set: Set<MemberListener<Info>>, listener: MemberListener<Info>): () => void {
-  const bound: MemberListener<Info> = (member) => listener(member);
-  set.add(bound);
-  return () => {
-    set.delete(bound);
-  };
-}
-
-function notify<Info>(listeners: Set<MemberListener<Info>>, member: PresenceMember<Info>): void {
-  for (const listener of [...listeners]) {
-    try {
-      listener(member);
-    } catch (error) {
-      reportError(error);
-    }
-  }
-}

@@ -5,7 +5,7 @@
  */
 import { serverToUserChannel } from '../protocol/channel-names';
 import { encodeClientMessage, isProtocolEvent } from '../protocol/codec';
-import { InternalEvent, PusherEvent } from '../protocol/events';
+import { ERROR, SIGNIN, SIGNIN_SUCCESS, SUBSCRIBE, WATCHLIST_EVENTS } from '../protocol/events';
 import type {
   ChannelEventMessage,
   ErrorMessage,
@@ -32,11 +32,8 @@ export interface UserContext {
   send(frame: string): boolean;
 }
 
-export class ReverbUser implements UserStore {
-  #state = new Store<UserSnapshot>(SIGNED_OUT);
-  readonly subscribe = this.#state.subscribe;
-  readonly getSnapshot = this.#state.getSnapshot;
-  readonly getServerSnapshot = this.#state.getServerSnapshot;
+/** The user is its own snapshot store (`subscribe`, `getSnapshot`, `getServerSnapshot`). */
+export class ReverbUser extends Store<UserSnapshot> implements UserStore {
   #listeners = new Listeners();
   /** `signin()` was called: sign in on every socket from now on. */
   #wanted = false;
@@ -48,6 +45,7 @@ export class ReverbUser implements UserStore {
   readonly #context: UserContext;
 
   constructor(context: UserContext) {
+    super(SIGNED_OUT);
     this.#context = context;
   }
 
@@ -71,23 +69,23 @@ export class ReverbUser implements UserStore {
     this.#socketId = null;
     this.#generation++;
     this.#awaitingReply = false;
-    if (this.#wanted) this.#state.update({ status: 'signing-in' });
+    if (this.#wanted) this.update({ status: 'signing-in' });
   }
 
   handle(message: ServerMessage): void {
     switch (message.event) {
-      case PusherEvent.SigninSuccess:
+      case SIGNIN_SUCCESS:
         this.#signedIn((message as SigninSuccessMessage).data.user_data);
         return;
-      case InternalEvent.WatchlistEvents: {
+      case WATCHLIST_EVENTS: {
         const watchlist = { ...this.getSnapshot().watchlist };
         for (const { name, user_ids } of (message as WatchlistEventsMessage).data.events ?? []) {
           for (const id of user_ids) watchlist[id] = name === 'online';
         }
-        this.#state.update({ watchlist });
+        this.update({ watchlist });
         return;
       }
-      case PusherEvent.Error:
+      case ERROR:
         if (this.#awaitingReply) this.#failed((message as ErrorMessage).data.message);
         return;
     }
@@ -103,7 +101,7 @@ export class ReverbUser implements UserStore {
   }
 
   async #start(): Promise<void> {
-    this.#state.update({ status: 'signing-in', error: null });
+    this.update({ status: 'signing-in', error: null });
     const socketId = this.#socketId;
     if (socketId === null) return;
     const generation = ++this.#generation;
@@ -111,7 +109,7 @@ export class ReverbUser implements UserStore {
       const { auth, user_data } = await authenticateUser(this.#context.options, socketId);
       if (generation !== this.#generation) return;
       this.#awaitingReply = this.#context.send(
-        encodeClientMessage({ event: PusherEvent.Signin, data: { auth, user_data } }),
+        encodeClientMessage({ event: SIGNIN, data: { auth, user_data } }),
       );
     } catch (error) {
       if (generation === this.#generation) this.#failed((error as Error).message);
@@ -131,10 +129,10 @@ export class ReverbUser implements UserStore {
       return;
     }
     const info = data?.user_info ?? null;
-    this.#state.update({ status: 'signed-in', id, info, error: null });
+    this.update({ status: 'signed-in', id, info, error: null });
     this.#context.send(
       encodeClientMessage({
-        event: PusherEvent.Subscribe,
+        event: SUBSCRIBE,
         data: { channel: serverToUserChannel(id), auth: '' },
       }),
     );
@@ -142,6 +140,6 @@ export class ReverbUser implements UserStore {
 
   #failed(message: string): void {
     this.#awaitingReply = false;
-    this.#state.update({ status: 'error', error: { code: null, message } });
+    this.update({ status: 'error', error: { code: null, message } });
   }
 }

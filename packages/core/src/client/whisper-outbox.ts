@@ -1,4 +1,4 @@
-import { Limits } from '../protocol/limits';
+import { MAX_CLIENT_EVENTS_PER_SECOND } from '../protocol/limits';
 import type { TimerProvider } from './types';
 
 /** A channel as the outbox sees it: can it take a whisper now, and where does one go back if not. */
@@ -11,7 +11,7 @@ export interface WhisperSource {
  * The server allows 10 client events per second per connection (protocol.md §3.10, 4301 beyond);
  * spacing sends this far apart keeps any one-second window at 9 or fewer.
  */
-export const WHISPER_SPACING_MS = Math.ceil(1000 / (Limits.MAX_CLIENT_EVENTS_PER_SECOND - 1));
+export const WHISPER_SPACING_MS = Math.ceil(1000 / (MAX_CLIENT_EVENTS_PER_SECOND - 1));
 
 /** The connection-wide whisper queue: sends in order, spaced out, only on subscribed channels. */
 export class WhisperOutbox {

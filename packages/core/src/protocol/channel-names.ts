@@ -1,4 +1,4 @@
-import { Limits } from './limits';
+import { MAX_CHANNEL_NAME_LENGTH } from './limits';
 
 /** Channel kinds by name prefix (protocol.md §5). */
 export type ChannelType =
@@ -14,26 +14,37 @@ export type ChannelType =
 
 export const SERVER_TO_USER_PREFIX = '#server-to-user-';
 
-/** Longest prefix first: the first match wins. */
-export const CHANNEL_PREFIXES: ReadonlyArray<readonly [prefix: string, type: ChannelType]> = [
-  [SERVER_TO_USER_PREFIX, 'server-to-user'],
-  ['private-encrypted-cache-', 'private-encrypted-cache'],
-  ['private-encrypted-', 'private-encrypted'],
-  ['private-cache-', 'private-cache'],
-  ['private-', 'private'],
-  ['presence-cache-', 'presence-cache'],
-  ['presence-', 'presence'],
-  ['cache-', 'cache'],
-];
+/**
+ * The types named by a `{type}-` prefix, longest first: the first match wins. No table is computed at
+ * module scope, so a bundle that only needs `channelType` carries nothing else.
+ */
+const PREFIXED_TYPES = [
+  'private-encrypted-cache',
+  'private-encrypted',
+  'private-cache',
+  'private',
+  'presence-cache',
+  'presence',
+  'cache',
+] as const;
 
-export function channelType(name: string): ChannelType {
-  for (const [prefix, type] of CHANNEL_PREFIXES) {
-    if (name.startsWith(prefix)) return type;
-  }
-  return 'public';
+/** Longest prefix first: the first match wins. */
+export const CHANNEL_PREFIXES: ReadonlyArray<readonly [prefix: string, type: ChannelType]> =
+  /*#__PURE__*/ channelPrefixes();
+
+function channelPrefixes(): ReadonlyArray<readonly [prefix: string, type: ChannelType]> {
+  return [
+    [SERVER_TO_USER_PREFIX, 'server-to-user'],
+    ...PREFIXED_TYPES.map((type) => [`${type}-`, type] as const),
+  ];
 }
 
-/** What a channel type implies; derived once per type so hot paths do a table lookup. */
+export function channelType(name: string): ChannelType {
+  if (name.startsWith(SERVER_TO_USER_PREFIX)) return 'server-to-user';
+  return PREFIXED_TYPES.find((type) => name.startsWith(`${type}-`)) ?? 'public';
+}
+
+/** What a channel type implies; derived once per type so hot paths do a lookup. */
 export interface ChannelTraits {
   /** Subscribing needs an `auth` signature. */
   readonly requiresAuth: boolean;
@@ -46,34 +57,39 @@ export interface ChannelTraits {
   readonly countsSubscriptions: boolean;
 }
 
-function traits(type: ChannelType): ChannelTraits {
-  const isPresence = type === 'presence' || type === 'presence-cache';
-  const isEncrypted = type === 'private-encrypted' || type === 'private-encrypted-cache';
-  const isPrivate = type === 'private' || type === 'private-cache' || isEncrypted;
-  return {
-    requiresAuth: isPresence || isPrivate,
-    isPresence,
-    isEncrypted,
-    isCache: type.endsWith('cache'),
-    allowsClientEvents: isPresence || type === 'private' || type === 'private-cache',
-    countsSubscriptions: !isPresence && type !== 'server-to-user',
-  };
+const traitsCache: Partial<Record<ChannelType, ChannelTraits>> = {};
+
+/** The traits of a type, built on first use and then shared. */
+function traitsOf(type: ChannelType): ChannelTraits {
+  let traits = traitsCache[type];
+  if (traits === undefined) {
+    const isPresence = type.startsWith('presence');
+    const isEncrypted = type.startsWith('private-encrypted');
+    const requiresAuth = isPresence || type.startsWith('private');
+    traits = traitsCache[type] = {
+      requiresAuth,
+      isPresence,
+      isEncrypted,
+      isCache: type.endsWith('cache'),
+      allowsClientEvents: requiresAuth && !isEncrypted,
+      countsSubscriptions: !isPresence && type !== 'server-to-user',
+    };
+  }
+  return traits;
 }
 
-export const CHANNEL_TRAITS: Readonly<Record<ChannelType, ChannelTraits>> = {
-  'server-to-user': traits('server-to-user'),
-  'private-encrypted-cache': traits('private-encrypted-cache'),
-  'private-encrypted': traits('private-encrypted'),
-  'private-cache': traits('private-cache'),
-  private: traits('private'),
-  'presence-cache': traits('presence-cache'),
-  presence: traits('presence'),
-  cache: traits('cache'),
-  public: traits('public'),
-};
+export const CHANNEL_TRAITS: Readonly<Record<ChannelType, ChannelTraits>> = /*#__PURE__*/ allTraits();
+
+function allTraits(): Record<ChannelType, ChannelTraits> {
+  const types: ChannelType[] = [...PREFIXED_TYPES, 'server-to-user', 'public'];
+  return Object.fromEntries(types.map((type) => [type, traitsOf(type)])) as Record<
+    ChannelType,
+    ChannelTraits
+  >;
+}
 
 export function channelTraits(name: string): ChannelTraits {
-  return CHANNEL_TRAITS[channelType(name)];
+  return traitsOf(channelType(name));
 }
 
 const CHANNEL_NAME_CHARS = /^[A-Za-z0-9_\-=@,.;]+$/;
@@ -86,7 +102,7 @@ export type ChannelNameProblem = 'empty' | 'too-long' | 'bad-characters';
  */
 export function channelNameProblem(name: string): ChannelNameProblem | undefined {
   if (name.length === 0) return 'empty';
-  if (name.length > Limits.MAX_CHANNEL_NAME_LENGTH) return 'too-long';
+  if (name.length > MAX_CHANNEL_NAME_LENGTH) return 'too-long';
   const body = name.startsWith(SERVER_TO_USER_PREFIX) ? name.slice(SERVER_TO_USER_PREFIX.length) : name;
   if (body.length === 0 || !CHANNEL_NAME_CHARS.test(body)) return 'bad-characters';
   return undefined;

@@ -2,9 +2,26 @@
  * Frames ⇄ messages (protocol.md §2). Decoding never throws: it returns a result or a
  * `ProtocolError` carrying the Pusher code to answer with.
  */
-import { ErrorCode } from './error-codes';
+import { RECONNECT_IMMEDIATELY } from './error-codes';
 import { ProtocolError } from './errors';
-import { InternalEvent, isClientEventName, PusherEvent } from './events';
+import {
+  CACHE_MISS,
+  CONNECTION_ESTABLISHED,
+  ERROR,
+  isClientEventName,
+  MEMBER_ADDED,
+  MEMBER_REMOVED,
+  PING,
+  PONG,
+  SIGNIN,
+  SIGNIN_SUCCESS,
+  SUBSCRIBE,
+  SUBSCRIPTION_COUNT,
+  SUBSCRIPTION_ERROR,
+  SUBSCRIPTION_SUCCEEDED,
+  UNSUBSCRIBE,
+  WATCHLIST_EVENTS,
+} from './events';
 import { Limits } from './limits';
 import type {
   ChannelEventMessage,
@@ -27,7 +44,7 @@ export interface Envelope {
 }
 
 function fail(code: string, message: string, channel?: string): { ok: false; error: ProtocolError } {
-  return { ok: false, error: new ProtocolError(code, message, ErrorCode.ReconnectImmediately, channel) };
+  return { ok: false, error: new ProtocolError(code, message, RECONNECT_IMMEDIATELY, channel) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -47,21 +64,56 @@ export function parseData(data: unknown): unknown {
   }
 }
 
-/** Parses a text frame into its envelope: a JSON object with a string `event`. */
-export function decodeEnvelope(frame: string): DecodeResult<Envelope> {
+/**
+ * Why a frame was refused, as a short key: the readers below return it, and only the `decode*`
+ * functions turn it into a `ProtocolError` with a message, so a client that only needs "usable or
+ * not" (`readServerMessage`) carries none of the message texts.
+ */
+type Refusal = 'json' | 'envelope' | 'channel' | 'handshake' | 'member' | 'data';
+
+interface Refused {
+  readonly refused: Refusal;
+  readonly event?: string;
+  readonly channel?: string | undefined;
+}
+
+function readEnvelope(frame: string): Envelope | Refused {
   let value: unknown;
   try {
     value = JSON.parse(frame);
   } catch {
-    return fail('REVERB_ERR_INVALID_JSON', 'Invalid message format: not JSON');
+    return { refused: 'json' };
   }
-  if (!isObject(value) || typeof value.event !== 'string') {
-    return fail('REVERB_ERR_INVALID_ENVELOPE', 'Invalid message format: expected {"event": string, ...}');
+  if (!isObject(value) || typeof value.event !== 'string') return { refused: 'envelope' };
+  if (value.channel !== undefined && typeof value.channel !== 'string') return { refused: 'channel' };
+  return value as unknown as Envelope;
+}
+
+function refusalError({ refused, event, channel }: Refused): { ok: false; error: ProtocolError } {
+  switch (refused) {
+    case 'json':
+      return fail('REVERB_ERR_INVALID_JSON', 'Invalid message format: not JSON');
+    case 'envelope':
+      return fail('REVERB_ERR_INVALID_ENVELOPE', 'Invalid message format: expected {"event": string, ...}');
+    case 'channel':
+      return fail('REVERB_ERR_INVALID_ENVELOPE', 'Invalid message format: channel must be a string');
+    case 'handshake':
+      return fail('REVERB_ERR_INVALID_DATA', 'connection_established needs socket_id and activity_timeout');
+    case 'member':
+      return fail('REVERB_ERR_INVALID_DATA', `${event} needs data.user_id`, channel);
+    case 'data':
+      return fail('REVERB_ERR_INVALID_DATA', `${event} needs object data`, channel);
   }
-  if (value.channel !== undefined && typeof value.channel !== 'string') {
-    return fail('REVERB_ERR_INVALID_ENVELOPE', 'Invalid message format: channel must be a string');
-  }
-  return { ok: true, message: value as unknown as Envelope };
+}
+
+function isRefused(value: object): value is Refused {
+  return 'refused' in value;
+}
+
+/** Parses a text frame into its envelope: a JSON object with a string `event`. */
+export function decodeEnvelope(frame: string): DecodeResult<Envelope> {
+  const envelope = readEnvelope(frame);
+  return isRefused(envelope) ? refusalError(envelope) : { ok: true, message: envelope };
 }
 
 /** `data` of a protocol event sent by a client: an object, or a string holding one. */
@@ -77,9 +129,8 @@ function optionalString(value: unknown): value is string | undefined | null {
 
 /** Decodes a frame a client sent (server side). Client-event `data` comes out as the string to forward. */
 export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> {
-  const decoded = decodeEnvelope(frame);
-  if (!decoded.ok) return decoded;
-  const envelope = decoded.message;
+  const envelope = readEnvelope(frame);
+  if (isRefused(envelope)) return refusalError(envelope);
   const { event } = envelope;
 
   if (isClientEventName(event)) {
@@ -105,10 +156,10 @@ export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> 
     return fail('REVERB_ERR_INVALID_DATA', `Invalid data for ${event}: expected an object`);
 
   switch (event) {
-    case PusherEvent.Ping:
-    case PusherEvent.Pong:
+    case PING:
+    case PONG:
       return { ok: true, message: { event } };
-    case PusherEvent.Subscribe: {
+    case SUBSCRIBE: {
       const { channel, auth, channel_data } = data;
       if (typeof channel !== 'string' || channel === '') {
         return fail('REVERB_ERR_MISSING_CHANNEL', 'pusher:subscribe needs data.channel');
@@ -122,14 +173,14 @@ export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> 
       };
       return { ok: true, message: subscribe };
     }
-    case PusherEvent.Unsubscribe: {
+    case UNSUBSCRIBE: {
       const { channel } = data;
       if (typeof channel !== 'string' || channel === '') {
         return fail('REVERB_ERR_MISSING_CHANNEL', 'pusher:unsubscribe needs data.channel');
       }
       return { ok: true, message: { event, data: { channel } } };
     }
-    case PusherEvent.Signin: {
+    case SIGNIN: {
       const { auth, user_data } = data;
       if (typeof auth !== 'string' || typeof user_data !== 'string') {
         return fail('REVERB_ERR_INVALID_DATA', 'pusher:signin needs string data.auth and data.user_data');
@@ -153,7 +204,7 @@ export function encodeDataString(data: unknown): string {
 
 /** Encodes a frame a client sends: protocol `data` goes as an object (what pusher-js does). */
 export function encodeClientMessage(message: ClientMessage): string {
-  if (message.event === PusherEvent.Subscribe) {
+  if (message.event === SUBSCRIBE) {
     const { channel, auth, channel_data } = message.data;
     const data = channel_data === undefined ? { channel, auth: auth ?? '' } : { channel, auth, channel_data };
     return JSON.stringify({ event: message.event, data });
@@ -166,10 +217,10 @@ export function encodeClientMessage(message: ClientMessage): string {
 }
 
 /** Events whose `data` goes as an object, not a JSON string (§2 table). */
-const OBJECT_DATA_EVENTS: ReadonlySet<string> = new Set([
-  PusherEvent.Error,
-  PusherEvent.SigninSuccess,
-  PusherEvent.SubscriptionError,
+const OBJECT_DATA_EVENTS: ReadonlySet<string> = /*#__PURE__*/ new Set([
+  ERROR,
+  SIGNIN_SUCCESS,
+  SUBSCRIPTION_ERROR,
 ]);
 
 /**
@@ -195,19 +246,19 @@ export function encodeChannelEvent(event: string, channel: string, data: string,
     : JSON.stringify({ event, channel, data, user_id: userId });
 }
 
-const INTERNAL_EVENTS: ReadonlySet<string> = new Set([
-  PusherEvent.ConnectionEstablished,
-  PusherEvent.Error,
-  PusherEvent.Ping,
-  PusherEvent.Pong,
-  PusherEvent.SigninSuccess,
-  PusherEvent.SubscriptionError,
-  PusherEvent.CacheMiss,
-  InternalEvent.SubscriptionSucceeded,
-  InternalEvent.MemberAdded,
-  InternalEvent.MemberRemoved,
-  InternalEvent.SubscriptionCount,
-  InternalEvent.WatchlistEvents,
+const INTERNAL_EVENTS: ReadonlySet<string> = /*#__PURE__*/ new Set([
+  CONNECTION_ESTABLISHED,
+  ERROR,
+  PING,
+  PONG,
+  SIGNIN_SUCCESS,
+  SUBSCRIPTION_ERROR,
+  CACHE_MISS,
+  SUBSCRIPTION_SUCCEEDED,
+  MEMBER_ADDED,
+  MEMBER_REMOVED,
+  SUBSCRIPTION_COUNT,
+  WATCHLIST_EVENTS,
 ]);
 
 /** True for protocol events, false for app events and whispers. */
@@ -216,47 +267,59 @@ export function isProtocolEvent(event: string): boolean {
 }
 
 /**
- * Decodes a frame the server sent (client side), applying the receivers' rule to `data`.
+ * Reads a frame the server sent (client side), applying the receivers' rule to `data`.
  * Checks the fields a client acts on: the handshake's socket id and activity timeout, and the
  * ids in presence frames.
  */
-export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> {
-  const decoded = decodeEnvelope(frame);
-  if (!decoded.ok) return decoded;
-  const { event, channel } = decoded.message;
+function readServerFrame(frame: string): ServerMessage | Refused {
+  const envelope = readEnvelope(frame);
+  if (isRefused(envelope)) return envelope;
+  const { event, channel } = envelope;
   // Reverb omits `data` on cache_miss (and older releases on subscription_succeeded): read it as {}.
-  const rawData = decoded.message.data;
+  const rawData = envelope.data;
   const data =
     (rawData === undefined || rawData === null) && isProtocolEvent(event) ? {} : parseData(rawData);
   const record = isObject(data) ? data : undefined;
   // Servers that forward a numeric presence user_id (Reverb passes channel_data through) get a string.
-  const rawUserId: unknown = decoded.message.user_id;
+  const rawUserId: unknown = envelope.user_id;
   const user_id =
     typeof rawUserId === 'string' || typeof rawUserId === 'number' ? String(rawUserId) : undefined;
 
   switch (event) {
-    case PusherEvent.ConnectionEstablished: {
+    case CONNECTION_ESTABLISHED: {
       if (!record || typeof record.socket_id !== 'string' || typeof record.activity_timeout !== 'number') {
-        return fail('REVERB_ERR_INVALID_DATA', 'connection_established needs socket_id and activity_timeout');
+        return { refused: 'handshake' };
       }
       break;
     }
-    case InternalEvent.MemberAdded:
-    case InternalEvent.MemberRemoved: {
+    case MEMBER_ADDED:
+    case MEMBER_REMOVED: {
       if (!record || record.user_id === undefined || record.user_id === null) {
-        return fail('REVERB_ERR_INVALID_DATA', `${event} needs data.user_id`, channel);
+        return { refused: 'member', event, channel };
       }
       const message = { event, channel: channel ?? '', data: { ...record, user_id: String(record.user_id) } };
-      return { ok: true, message: message as ServerMessage };
+      return message as ServerMessage;
     }
     default:
-      if (isProtocolEvent(event) && event !== PusherEvent.Ping && event !== PusherEvent.Pong && !record) {
-        return fail('REVERB_ERR_INVALID_DATA', `${event} needs object data`, channel);
+      if (isProtocolEvent(event) && event !== PING && event !== PONG && !record) {
+        return { refused: 'data', event, channel };
       }
   }
   const message: ChannelEventMessage =
     user_id === undefined
       ? { event, channel: channel as string, data }
       : { event, channel: channel as string, data, user_id };
-  return { ok: true, message: message as ServerMessage };
+  return message as ServerMessage;
+}
+
+/** Decodes a frame the server sent (client side); see `readServerFrame` for what is checked. */
+export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> {
+  const message = readServerFrame(frame);
+  return isRefused(message) ? refusalError(message) : { ok: true, message };
+}
+
+/** `decodeServerMessage` for a client that drops what it cannot use: the message, or undefined. */
+export function readServerMessage(frame: string): ServerMessage | undefined {
+  const message = readServerFrame(frame);
+  return isRefused(message) ? undefined : message;
 }

@@ -12,8 +12,13 @@ export type ReconnectPolicy =
   /** Reconnect after a short delay (other codes below 4000). */
   | 'retry';
 
+// The codes the client acts on are their own constants too, so a bundle keeps them without the tables.
+export const SSL_ONLY = 4000;
+export const RECONNECT_IMMEDIATELY = 4200;
+export const PONG_NOT_RECEIVED = 4201;
+
 export const ErrorCode = {
-  SslOnly: 4000,
+  SslOnly: SSL_ONLY,
   AppNotFound: 4001,
   AppDisabled: 4003,
   OverConnectionQuota: 4004,
@@ -23,8 +28,8 @@ export const ErrorCode = {
   NoProtocol: 4008,
   Unauthorized: 4009,
   OverCapacity: 4100,
-  ReconnectImmediately: 4200,
-  PongNotReceived: 4201,
+  ReconnectImmediately: RECONNECT_IMMEDIATELY,
+  PongNotReceived: PONG_NOT_RECEIVED,
   ClosedAfterInactivity: 4202,
   ClientEventRateLimit: 4301,
   WatchlistTruncated: 4302,
@@ -74,7 +79,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCodeValue, ErrorCodeInfo>> = {
  * 1002–1004 back off, anything else retry shortly.
  */
 export function reconnectPolicyFor(code: number): ReconnectPolicy {
-  if (code === ErrorCode.SslOnly) return 'now';
+  if (code === SSL_ONLY) return 'now';
   if (code >= 4000 && code <= 4099) return 'stop';
   if (code >= 4100 && code <= 4199) return 'backoff';
   if (code >= 4200 && code <= 4299) return 'now';

@@ -1,35 +1,55 @@
 /**
  * Wire event names of the Pusher Channels protocol 7, verbatim (protocol.md §3).
  * `pusher:*` are protocol events either side may send; `pusher_internal:*` only the server sends.
+ *
+ * Each name is also its own constant: a bundler drops the ones a client does not use, while an
+ * object such as `PusherEvent` is kept whole once any of its properties is read.
  */
+export const PUSHER_EVENT_PREFIX = 'pusher:';
+export const INTERNAL_EVENT_PREFIX = 'pusher_internal:';
+/** Prefix every client event (whisper) name must carry. */
+export const CLIENT_EVENT_PREFIX = 'client-';
+
+export const CONNECTION_ESTABLISHED = 'pusher:connection_established';
+export const ERROR = 'pusher:error';
+export const PING = 'pusher:ping';
+export const PONG = 'pusher:pong';
+export const SUBSCRIBE = 'pusher:subscribe';
+export const UNSUBSCRIBE = 'pusher:unsubscribe';
+export const SIGNIN = 'pusher:signin';
+export const SIGNIN_SUCCESS = 'pusher:signin_success';
+export const SUBSCRIPTION_ERROR = 'pusher:subscription_error';
+export const CACHE_MISS = 'pusher:cache_miss';
+
+export const SUBSCRIPTION_SUCCEEDED = 'pusher_internal:subscription_succeeded';
+export const MEMBER_ADDED = 'pusher_internal:member_added';
+export const MEMBER_REMOVED = 'pusher_internal:member_removed';
+export const SUBSCRIPTION_COUNT = 'pusher_internal:subscription_count';
+export const WATCHLIST_EVENTS = 'pusher_internal:watchlist_events';
+
 export const PusherEvent = {
-  ConnectionEstablished: 'pusher:connection_established',
-  Error: 'pusher:error',
-  Ping: 'pusher:ping',
-  Pong: 'pusher:pong',
-  Subscribe: 'pusher:subscribe',
-  Unsubscribe: 'pusher:unsubscribe',
-  Signin: 'pusher:signin',
-  SigninSuccess: 'pusher:signin_success',
-  SubscriptionError: 'pusher:subscription_error',
-  CacheMiss: 'pusher:cache_miss',
+  ConnectionEstablished: CONNECTION_ESTABLISHED,
+  Error: ERROR,
+  Ping: PING,
+  Pong: PONG,
+  Subscribe: SUBSCRIBE,
+  Unsubscribe: UNSUBSCRIBE,
+  Signin: SIGNIN,
+  SigninSuccess: SIGNIN_SUCCESS,
+  SubscriptionError: SUBSCRIPTION_ERROR,
+  CacheMiss: CACHE_MISS,
 } as const;
 
 export const InternalEvent = {
-  SubscriptionSucceeded: 'pusher_internal:subscription_succeeded',
-  MemberAdded: 'pusher_internal:member_added',
-  MemberRemoved: 'pusher_internal:member_removed',
-  SubscriptionCount: 'pusher_internal:subscription_count',
-  WatchlistEvents: 'pusher_internal:watchlist_events',
+  SubscriptionSucceeded: SUBSCRIPTION_SUCCEEDED,
+  MemberAdded: MEMBER_ADDED,
+  MemberRemoved: MEMBER_REMOVED,
+  SubscriptionCount: SUBSCRIPTION_COUNT,
+  WatchlistEvents: WATCHLIST_EVENTS,
 } as const;
 
 export type PusherEventName = (typeof PusherEvent)[keyof typeof PusherEvent];
 export type InternalEventName = (typeof InternalEvent)[keyof typeof InternalEvent];
-
-/** Prefix every client event (whisper) name must carry. */
-export const CLIENT_EVENT_PREFIX = 'client-';
-export const PUSHER_EVENT_PREFIX = 'pusher:';
-export const INTERNAL_EVENT_PREFIX = 'pusher_internal:';
 
 export function isClientEventName(event: string): boolean {
   return event.startsWith(CLIENT_EVENT_PREFIX);

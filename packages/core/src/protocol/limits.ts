@@ -1,3 +1,11 @@
+// The limits the client reads are their own constants too, so a bundle keeps them without the tables.
+export const MAX_CHANNEL_NAME_LENGTH = 200;
+export const MAX_CLIENT_EVENTS_PER_SECOND = 10;
+/** How long to wait for any frame after a ping, in milliseconds. */
+export const PONG_TIMEOUT_MS = 30_000;
+/** pusher-js default for its own activity timeout, in milliseconds. */
+export const CLIENT_ACTIVITY_TIMEOUT_MS = 120_000;
+
 /** Limits of protocol.md §7.4 (hosted Pusher defaults; the server makes them configurable). */
 export const Limits = {
   /** Event `data` size, HTTP or client event, in bytes. */
@@ -6,12 +14,12 @@ export const Limits = {
   MAX_CHANNELS_PER_TRIGGER: 100,
   MAX_EVENTS_PER_BATCH: 10,
   /** What the SDKs (and we) accept; the docs say 164 (see {@link Limits.DOCUMENTED_CHANNEL_NAME_LENGTH}). */
-  MAX_CHANNEL_NAME_LENGTH: 200,
+  MAX_CHANNEL_NAME_LENGTH,
   DOCUMENTED_CHANNEL_NAME_LENGTH: 164,
   MAX_PRESENCE_MEMBERS: 100,
   MAX_PRESENCE_USER_INFO_BYTES: 1_024,
   MAX_PRESENCE_USER_ID_LENGTH: 128,
-  MAX_CLIENT_EVENTS_PER_SECOND: 10,
+  MAX_CLIENT_EVENTS_PER_SECOND,
   MAX_WATCHLIST_SIZE: 100,
   /** HTTP API request timestamp skew, in seconds. */
   MAX_TIMESTAMP_SKEW_SECONDS: 600,
@@ -24,10 +32,8 @@ export const Limits = {
 export const Timing = {
   /** What we suggest to clients in `connection_established`, in seconds ([decision]). */
   ACTIVITY_TIMEOUT_SECONDS: 120,
-  /** How long to wait for any frame after a ping, in milliseconds. */
-  PONG_TIMEOUT_MS: 30_000,
-  /** pusher-js default for its own activity timeout, in milliseconds. */
-  CLIENT_ACTIVITY_TIMEOUT_MS: 120_000,
+  PONG_TIMEOUT_MS,
+  CLIENT_ACTIVITY_TIMEOUT_MS,
 } as const;
 
 export const PROTOCOL_VERSION = 7;
