@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine (Node 20 + npm only) lacks: pnpm, and with --system the Debian
-# packages the tests need (redis-server, chromium). Then the workspace's dependencies.
+# packages the tests need (redis-server, chromium, openssl). Then the workspace's dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,7 @@ if [ "${1:-}" = "--system" ]; then
   missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "› installing ${missing[*]} with apt"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

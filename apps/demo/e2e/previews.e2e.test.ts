@@ -1,4 +1,4 @@
-import { freePort, launchBrowser } from '@react-reverb/test-helpers';
+import { freePort, launchBrowser, waitFor } from '@react-reverb/test-helpers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBackend } from '../server/app';
@@ -60,17 +60,24 @@ describe('component previews (chromium)', () => {
       expect(problems.slice(before), `story ${id}`).toEqual([]);
     }
 
+    // Stories feed their mock client after mounting: wait for the state, then assert it.
+    const settled = (what: string, check: () => Promise<boolean>) => waitFor(check, 5_000, what);
     await page.goto(`${baseUrl}/previews.html?story=connection-reconnecting`);
-    expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('reconnecting');
-    expect(await page.getByTestId('connection').textContent()).toMatch(/Reconnecting in \d+ s/);
-    await page.goto(`${baseUrl}/previews.html?story=presence-three`);
-    expect(await page.getByTestId('member').count()).toBe(3);
-    await page.goto(`${baseUrl}/previews.html?story=notifications-unread`);
-    expect(await page.getByTestId('unread-count').textContent()).toBe('3');
-    await page.goto(`${baseUrl}/previews.html?story=toast-session-replaced`);
-    expect(await page.locator('[data-rr-toast]').textContent()).toContain(
-      'You were signed in on another device',
+    const connection = page.getByTestId('connection');
+    await settled(
+      'reconnecting state',
+      async () => (await connection.getAttribute('data-state')) === 'reconnecting',
     );
+    expect(await connection.textContent()).toMatch(/Reconnecting in \d+ s/);
+    await page.goto(`${baseUrl}/previews.html?story=presence-three`);
+    await settled('three members', async () => (await page.getByTestId('member').count()) === 3);
+    await page.goto(`${baseUrl}/previews.html?story=notifications-unread`);
+    const unread = page.getByTestId('unread-count');
+    await settled('unread count 3', async () => (await unread.textContent()) === '3');
+    await page.goto(`${baseUrl}/previews.html?story=toast-session-replaced`);
+    const toast = page.locator('[data-rr-toast]');
+    await settled('the session toast', async () => (await toast.count()) > 0);
+    expect(await toast.textContent()).toContain('You were signed in on another device');
 
     await page.goto(`${baseUrl}/previews.html`);
     await page.locator('[data-story="dashboard"] [data-testid="dashboard"]').waitFor();

@@ -11,6 +11,7 @@
  */
 import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
+import type { AppTraffic } from './traffic';
 
 /** What a broadcast needs from a connection. */
 export interface FrameSink {
@@ -19,6 +20,8 @@ export interface FrameSink {
   readonly closing: boolean;
   /** Called when the socket is over its buffer budget. */
   overCapacity(): void;
+  /** Counters of the sink's app (metrics). */
+  readonly traffic?: AppTraffic;
 }
 
 type FrameList = readonly (Buffer | string)[];
@@ -106,6 +109,11 @@ export class PreparedFrame {
       } else {
         broadcastStats.sentPlain++;
         ws.send(this.buffer, { binary: false });
+      }
+      const traffic = sink.traffic;
+      if (traffic) {
+        traffic.messagesOut++;
+        traffic.bytesOut += this.buffer.length;
       }
     } catch {
       // A socket torn down mid-write: its close event cleans up; the other recipients still get the frame.

@@ -2,8 +2,12 @@
  * The registry of one app: channels → subscribers, with the reverse index kept on each connection
  * (`connection.subscriptions`) so a disconnect costs O(its channels). Presence is keyed by user: a
  * member counts its connections, `member_added` goes out on the first and `member_removed` after the
- * last. Also the signed-in users (for `#server-to-user-`, terminate and watchlists) and the last event
- * of each cache channel.
+ * last. Also the signed-in users (for `#server-to-user-`, terminate and watchlists).
+ *
+ * What the whole cluster shares goes through the adapter (scaling/cluster-state.ts): presence members
+ * (`member_added`/`member_removed` on the user's first/last connection anywhere, the member list in
+ * `subscription_succeeded`), who is signed in (watchlists) and the last event of cache channels. The
+ * local `members` map only counts this node's connections, for stats and local answers.
  */
 import {
   type ChannelTraits,
@@ -20,7 +24,13 @@ import { broadcastFrame } from './broadcast';
 import type { AppConfig } from './config';
 import type { Connection } from './connection';
 import type { ReverbEvents } from './hooks';
-import type { AdapterMessage, AdapterQueryResults, ChannelSnapshot, QueryOf } from './scaling/adapter';
+import type {
+  Adapter,
+  AdapterMessage,
+  AdapterQueryResults,
+  ChannelSnapshot,
+  QueryOf,
+} from './scaling/adapter';
 
 /** Above this many subscribers, subscription counts go out at most every {@link COUNT_THROTTLE_MS}. */
 const COUNT_THROTTLE_ABOVE = 100;
@@ -35,7 +45,6 @@ export class Channel {
   readonly subscribers = new Set<Connection>();
   /** Presence only: user id → member, in join order. */
   readonly members: Map<string, Member> | undefined;
-  lastCountSentMs = 0;
 
   constructor(
     readonly name: string,
@@ -43,12 +52,6 @@ export class Channel {
   ) {
     this.members = traits.isPresence ? new Map() : undefined;
   }
-}
-
-interface CacheEntry {
-  readonly frame: string;
-  readonly data: string;
-  readonly expiresAtMs: number;
 }
 
 export interface RegistryStats {
@@ -68,14 +71,19 @@ export class AppRegistry {
   private readonly users = new Map<string, Set<Connection>>();
   /** Watched user id → connections watching it. */
   private readonly watchers = new Map<string, Set<Connection>>();
-  private readonly cache = new Map<string, CacheEntry>();
-  /** Channels whose throttled subscription count still has to go out. */
-  private readonly pendingCounts = new Set<Channel>();
+  /**
+   * §3.14 throttling, by channel name: when this node last sent a count, and the newest count it is
+   * holding back. Counts are cluster-wide (the adapter adds up every node's subscriptions).
+   */
+  private readonly counts = new Map<string, { lastSentMs: number; pending: number | undefined }>();
 
   constructor(
     readonly app: AppConfig,
     private readonly events: ReverbEvents,
     private readonly maxBufferedBytes: number,
+    private readonly adapter: Adapter,
+    /** Reports a failure in the asynchronous part of a join, leave or sign-in (never thrown). */
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   // ───────────── connections ─────────────
@@ -102,8 +110,12 @@ export class AppRegistry {
     return members.size < this.app.limits.maxPresenceMembers;
   }
 
-  /** Records the subscription and answers it (§3.4 steps 5–6). The caller has checked everything. */
-  join(conn: Connection, name: string, member?: PresenceChannelData): void {
+  /**
+   * Records the subscription and answers it (§3.4 steps 5–6). The caller has checked everything but
+   * the cluster-wide member limit: resolves false (nothing recorded) when the presence channel is full.
+   * Never rejects.
+   */
+  async join(conn: Connection, name: string, member?: PresenceChannelData): Promise<boolean> {
     let channel = this.channels.get(name);
     const created = channel === undefined;
     if (!channel) {
@@ -111,41 +123,82 @@ export class AppRegistry {
       this.channels.set(name, channel);
     }
     channel.subscribers.add(conn);
-    let firstForUser = false;
     const userId = member && channel.members ? member.user_id : undefined;
     if (member && channel.members) {
       const existing = channel.members.get(member.user_id);
       if (existing) existing.connections++;
-      else {
-        channel.members.set(member.user_id, { info: member.user_info, connections: 1 });
-        firstForUser = true;
-      }
+      else channel.members.set(member.user_id, { info: member.user_info, connections: 1 });
     }
     conn.subscriptions.set(name, { channel, userId });
     if (created) this.events.emit('channel_occupied', { appId: this.app.id, channel: name });
 
-    conn.sendMessage({
-      event: InternalEvent.SubscriptionSucceeded,
-      channel: name,
-      data: channel.members ? { presence: presenceData(channel.members) } : {},
-    });
+    if (!member || !channel.members) {
+      conn.sendMessage({ event: InternalEvent.SubscriptionSucceeded, channel: name, data: {} });
+      if (channel.traits.isCache) void this.replayCache(conn, name, channel);
+      this.subscriptionsChanged(channel, 1);
+      return true;
+    }
+    try {
+      return await this.joinPresence(conn, channel, member);
+    } catch (error) {
+      this.onError(error);
+      return true;
+    }
+  }
 
-    if (firstForUser && member) {
-      this.events.emit('member_added', { appId: this.app.id, channel: name, userId: member.user_id });
+  /** The cluster-wide half of a presence join: member limit, member list, `member_added`. */
+  private async joinPresence(
+    conn: Connection,
+    channel: Channel,
+    member: PresenceChannelData,
+  ): Promise<boolean> {
+    const { name } = channel;
+    const appId = this.app.id;
+    const outcome = await this.adapter.joinPresence(
+      appId,
+      name,
+      member.user_id,
+      member.user_info,
+      this.app.limits.maxPresenceMembers,
+    );
+    const stillSubscribed = () => conn.subscriptions.get(name)?.channel === channel;
+    if (outcome === 'full') {
+      if (stillSubscribed()) this.leave(conn, name, { quiet: true });
+      return false;
+    }
+    // Told even if the connection is already gone again: its member_removed will follow.
+    if (outcome === 'first') {
+      this.events.emit('member_added', { appId, channel: name, userId: member.user_id });
       const data =
         member.user_info === undefined
           ? { user_id: member.user_id }
           : { user_id: member.user_id, user_info: member.user_info };
       const frame = encodeServerMessage({ event: InternalEvent.MemberAdded, channel: name, data });
-      broadcastFrame(channel.subscribers, frame, this.maxBufferedBytes, conn);
+      await this.adapter.publish({
+        type: 'broadcast',
+        appId,
+        channel: name,
+        frame,
+        exceptSocketId: conn.socketId,
+      });
     }
-
-    if (channel.traits.isCache) this.replayCache(conn, name);
-    this.countChanged(channel, Date.now());
+    if (!stillSubscribed()) return true;
+    const members = await this.adapter.presenceMembers(appId, name);
+    if (!stillSubscribed()) return true;
+    conn.sendMessage({
+      event: InternalEvent.SubscriptionSucceeded,
+      channel: name,
+      data: { presence: { ids: members.ids, hash: members.hash, count: members.ids.length } },
+    });
+    if (channel.traits.isCache) await this.replayCache(conn, name, channel);
+    return true;
   }
 
-  /** Removes one subscription; false when there was none. */
-  leave(conn: Connection, name: string): boolean {
+  /**
+   * Removes one subscription; false when there was none. `quiet` undoes a join the cluster refused:
+   * the adapter already forgot the member, and nobody was told about it.
+   */
+  leave(conn: Connection, name: string, options: { quiet?: boolean } = {}): boolean {
     const subscription = conn.subscriptions.get(name);
     if (!subscription) return false;
     conn.subscriptions.delete(name);
@@ -153,51 +206,67 @@ export class AppRegistry {
     channel.subscribers.delete(conn);
     if (userId !== undefined && channel.members) {
       const member = channel.members.get(userId);
-      if (member && --member.connections <= 0) {
-        channel.members.delete(userId);
-        this.events.emit('member_removed', { appId: this.app.id, channel: name, userId });
-        const frame = encodeServerMessage({
-          event: InternalEvent.MemberRemoved,
-          channel: name,
-          data: { user_id: userId },
-        });
-        broadcastFrame(channel.subscribers, frame, this.maxBufferedBytes);
-      }
+      if (member && --member.connections <= 0) channel.members.delete(userId);
+      if (!options.quiet) this.leavePresence(name, userId).catch(this.onError);
     }
     if (channel.subscribers.size === 0) {
       this.channels.delete(name);
-      this.pendingCounts.delete(channel);
       this.events.emit('channel_vacated', { appId: this.app.id, channel: name });
-    } else {
-      this.countChanged(channel, Date.now());
     }
+    // Subscribers on other nodes still hear the new count when this node has none left.
+    this.subscriptionsChanged(channel, -1);
     return true;
   }
 
-  /** §3.14: on each change, throttled to one every 5 s above 100 subscribers. */
-  private countChanged(channel: Channel, nowMs: number): void {
-    if (!this.app.subscriptionCount || !channel.traits.countsSubscriptions) return;
-    if (
-      channel.subscribers.size > COUNT_THROTTLE_ABOVE &&
-      nowMs - channel.lastCountSentMs < COUNT_THROTTLE_MS
-    ) {
-      this.pendingCounts.add(channel);
-      return;
-    }
-    this.sendCount(channel, nowMs);
+  /** `member_removed` once the user's last connection anywhere in the cluster is gone. */
+  private async leavePresence(name: string, userId: string): Promise<void> {
+    const appId = this.app.id;
+    if ((await this.adapter.leavePresence(appId, name, userId)) !== 'last') return;
+    this.events.emit('member_removed', { appId, channel: name, userId });
+    const frame = encodeServerMessage({
+      event: InternalEvent.MemberRemoved,
+      channel: name,
+      data: { user_id: userId },
+    });
+    await this.adapter.publish({ type: 'broadcast', appId, channel: name, frame });
   }
 
-  private sendCount(channel: Channel, nowMs: number): void {
-    channel.lastCountSentMs = nowMs;
-    this.pendingCounts.delete(channel);
-    const subscriptionCount = channel.subscribers.size;
+  /** §3.14: the new count over every node, to every subscriber, throttled to one every 5 s above 100. */
+  private subscriptionsChanged(channel: Channel, delta: 1 | -1): void {
+    if (!this.app.subscriptionCount || !channel.traits.countsSubscriptions) return;
+    this.adapter
+      .countSubscription(this.app.id, channel.name, delta)
+      .then((total) => this.countChanged(channel.name, total, Date.now()))
+      .catch(this.onError);
+  }
+
+  private countChanged(name: string, total: number, nowMs: number): void {
+    if (total === 0) {
+      this.counts.delete(name);
+      return;
+    }
+    const state = this.counts.get(name) ?? { lastSentMs: 0, pending: undefined };
+    this.counts.set(name, state);
+    if (total > COUNT_THROTTLE_ABOVE && nowMs - state.lastSentMs < COUNT_THROTTLE_MS) {
+      state.pending = total;
+      return;
+    }
+    this.sendCount(name, total, nowMs);
+  }
+
+  private sendCount(name: string, subscriptionCount: number, nowMs: number): void {
+    const state = this.counts.get(name);
+    if (state) {
+      state.lastSentMs = nowMs;
+      state.pending = undefined;
+    }
     const frame = encodeServerMessage({
       event: InternalEvent.SubscriptionCount,
-      channel: channel.name,
+      channel: name,
       data: { subscription_count: subscriptionCount },
     });
-    broadcastFrame(channel.subscribers, frame, this.maxBufferedBytes);
-    this.events.emit('subscription_count', { appId: this.app.id, channel: channel.name, subscriptionCount });
+    this.adapter.publish({ type: 'broadcast', appId: this.app.id, channel: name, frame }).catch(this.onError);
+    this.events.emit('subscription_count', { appId: this.app.id, channel: name, subscriptionCount });
   }
 
   // ───────────── publishing ─────────────
@@ -208,12 +277,9 @@ export class AppRegistry {
       this.terminateUser(message.userId);
       return;
     }
-    if (message.cache) {
-      this.cache.set(message.channel, {
-        frame: message.frame,
-        data: message.cache.data,
-        expiresAtMs: Date.now() + message.cache.ttlSeconds * 1000,
-      });
+    if (message.type === 'user_status') {
+      this.notifyWatchers(message.userId, message.online ? 'online' : 'offline');
+      return;
     }
     const channel = this.channels.get(message.channel);
     if (!channel) return;
@@ -222,15 +288,20 @@ export class AppRegistry {
     broadcastFrame(channel.subscribers, message.frame, this.maxBufferedBytes, except);
   }
 
-  private replayCache(conn: Connection, name: string): void {
-    const entry = this.cache.get(name);
-    if (entry && entry.expiresAtMs > Date.now()) {
-      conn.send(entry.frame);
-      return;
+  /** §3.13: the last event, kept cluster-wide by the adapter, or `pusher:cache_miss`. */
+  private async replayCache(conn: Connection, name: string, channel: Channel): Promise<void> {
+    try {
+      const cached = await this.adapter.cachedEvent(this.app.id, name);
+      if (conn.subscriptions.get(name)?.channel !== channel) return;
+      if (cached) {
+        conn.send(cached.frame);
+        return;
+      }
+      conn.sendMessage({ event: PusherEvent.CacheMiss, channel: name, data: {} });
+      this.events.emit('cache_miss', { appId: this.app.id, channel: name });
+    } catch (error) {
+      this.onError(error);
     }
-    if (entry) this.cache.delete(name);
-    conn.sendMessage({ event: PusherEvent.CacheMiss, channel: name, data: {} });
-    this.events.emit('cache_miss', { appId: this.app.id, channel: name });
   }
 
   // ───────────── users ─────────────
@@ -240,14 +311,13 @@ export class AppRegistry {
     if (conn.userId !== userId) {
       conn.userId = userId;
       let connections = this.users.get(userId);
-      const cameOnline = connections === undefined;
       if (!connections) {
         connections = new Set();
         this.users.set(userId, connections);
       }
       connections.add(conn);
       this.events.emit('user_signed_in', { appId: this.app.id, userId, socketId: conn.socketId });
-      if (cameOnline) this.notifyWatchers(userId, 'online');
+      this.userOnline(userId).catch(this.onError);
     }
     if (!this.app.watchlist || watchlist === undefined) return true;
     this.unwatch(conn);
@@ -261,13 +331,32 @@ export class AppRegistry {
       }
       set.add(conn);
     }
-    const online = accepted.filter((id) => this.users.has(id));
-    const offline = accepted.filter((id) => !this.users.has(id));
+    this.sendWatchlistStatus(conn, accepted).catch(this.onError);
+    return new Set(watchlist).size <= Limits.MAX_WATCHLIST_SIZE;
+  }
+
+  /** The current status of every watched user, signed in anywhere in the cluster (§3.12). */
+  private async sendWatchlistStatus(conn: Connection, accepted: readonly string[]): Promise<void> {
+    const signedIn = await this.adapter.onlineUsers(this.app.id, accepted);
+    if (conn.closing || conn.watchlist !== accepted) return;
+    const online = accepted.filter((id) => signedIn.has(id));
+    const offline = accepted.filter((id) => !signedIn.has(id));
     const events: WatchlistEvent[] = [];
     if (online.length > 0) events.push({ name: 'online', user_ids: online });
     if (offline.length > 0) events.push({ name: 'offline', user_ids: offline });
     if (events.length > 0) conn.sendMessage({ event: InternalEvent.WatchlistEvents, data: { events } });
-    return new Set(watchlist).size <= Limits.MAX_WATCHLIST_SIZE;
+  }
+
+  /** Watchers everywhere hear `online` when the user's first connection anywhere signs in. */
+  private async userOnline(userId: string): Promise<void> {
+    if ((await this.adapter.userOnline(this.app.id, userId)) !== 'first') return;
+    await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: true });
+  }
+
+  /** …and `offline` after its last connection anywhere. */
+  private async userOffline(userId: string): Promise<void> {
+    if ((await this.adapter.userOffline(this.app.id, userId)) !== 'last') return;
+    await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: false });
   }
 
   private signOut(conn: Connection): void {
@@ -277,10 +366,8 @@ export class AppRegistry {
     const connections = this.users.get(userId);
     if (!connections) return;
     connections.delete(conn);
-    if (connections.size === 0) {
-      this.users.delete(userId);
-      this.notifyWatchers(userId, 'offline');
-    }
+    if (connections.size === 0) this.users.delete(userId);
+    this.userOffline(userId).catch(this.onError);
   }
 
   private unwatch(conn: Connection): void {
@@ -337,22 +424,18 @@ export class AppRegistry {
       }
       case 'users':
         return [...(this.channels.get(query.channel)?.members?.keys() ?? [])];
-      case 'cache': {
-        const entry = this.cache.get(query.channel);
-        const now = Date.now();
-        if (!entry || entry.expiresAtMs <= now) return null;
-        return { data: entry.data, ttl: Math.max(1, Math.ceil((entry.expiresAtMs - now) / 1000)) };
-      }
+      case 'cache':
+        // Cache channels are shared state: the adapter answers for them, never a single node.
+        return null;
     }
   }
 
-  /** Shared-timer work: throttled counts and cache expiry. */
+  /** Shared-timer work: throttled counts. */
   tick(nowMs: number): void {
-    for (const channel of this.pendingCounts) {
-      if (nowMs - channel.lastCountSentMs >= COUNT_THROTTLE_MS) this.sendCount(channel, nowMs);
-    }
-    for (const [name, entry] of this.cache) {
-      if (entry.expiresAtMs <= nowMs) this.cache.delete(name);
+    for (const [name, state] of this.counts) {
+      if (state.pending !== undefined && nowMs - state.lastSentMs >= COUNT_THROTTLE_MS) {
+        this.sendCount(name, state.pending, nowMs);
+      }
     }
   }
 
@@ -378,14 +461,4 @@ function snapshot(channel: Channel): ChannelSnapshot {
   return channel.members
     ? { subscriptionCount: channel.subscribers.size, userCount: channel.members.size }
     : { subscriptionCount: channel.subscribers.size };
-}
-
-function presenceData(members: Map<string, Member>) {
-  const ids: string[] = [];
-  const hash: Record<string, UserInfo> = {};
-  for (const [id, member] of members) {
-    ids.push(id);
-    hash[id] = member.info ?? null;
-  }
-  return { ids, hash, count: ids.length };
 }

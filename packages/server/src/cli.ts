@@ -1,15 +1,20 @@
 /**
- * `reverb start [--host H] [--port P] [--debug] [--config FILE]` and `reverb --help`.
- * A bad setting prints one line naming it and exits with 1; SIGINT/SIGTERM close gracefully.
+ * `reverb start [--host H] [--port P] [--debug] [--config FILE]`, `reverb restart [--port P]` and
+ * `reverb --help`. A bad setting prints one line naming it and exits with 1; SIGINT/SIGTERM close
+ * gracefully (shutdown.ts) and exit 0.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig } from './config';
 import { ConfigError } from './errors';
+import { parseOperationsConfig } from './operations-config';
 import { createReverbServer } from './server';
+import { restartNodes, writePidFile } from './shutdown';
 
 const HELP = `Usage: reverb start [options]
+       reverb restart [--port <port>] [--config <file>]
 
 Starts the Pusher-protocol WebSocket server (a drop-in for Laravel Reverb).
 
@@ -19,6 +24,10 @@ Options:
   --config <file>    JSON or YAML file with "apps" and server settings
   --debug            Log every frame (REVERB_DEBUG)
   -h, --help         Show this help
+
+reverb restart sends SIGTERM to the running nodes recorded in REVERB_PID_DIR (every node, or the
+one on --port); each closes its connections with 4200 and exits 0, and your process manager
+(systemd, supervisor, Kubernetes) starts it again.
 
 Without --config, one app comes from REVERB_APP_ID, REVERB_APP_KEY and REVERB_APP_SECRET
 (process environment, then .env in the working directory).
@@ -40,6 +49,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (values.help || positionals.length === 0) {
     process.stdout.write(HELP);
     if (!values.help) process.exitCode = 1;
+    return;
+  }
+  if (positionals[0] === 'restart' && positionals.length === 1) {
+    restart(values.port, values.config);
     return;
   }
   if (positionals[0] !== 'start' || positionals.length > 1) {
@@ -68,6 +81,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   }
   const server = createReverbServer(config);
+  // Nothing is swallowed: an error escaping every handler is logged as a JSON line (with the node id)
+  // before the process exits for its manager to restart it, instead of a bare stack on stderr.
+  const crash = (kind: string) => (error: unknown) => {
+    server.logger.fatal({ err: error }, kind);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
   try {
     const { host, port: boundPort } = await server.listen();
     const scheme = config.tls ? 'wss' : 'ws';
@@ -88,18 +109,76 @@ export async function main(argv: readonly string[]): Promise<void> {
         : `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
     );
   }
+  const address = server.address();
+  const removePidFile = address ? writePidFile(config.operations.pidDir, address.port) : () => {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.logger.info({ signal }, 'shutting down');
+    server.logger.info(
+      { signal, timeoutMs: config.operations.shutdownTimeoutMs },
+      'shutting down: closing connections with 4200, finishing requests and webhooks',
+    );
+    removePidFile();
     server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        server.logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        server.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `reverb restart`: SIGTERM to the nodes recorded in the pid directory. */
+function restart(portOption: string | undefined, configOption: string | undefined): void {
+  const cwd = workingDirectory();
+  let pidDir: string;
+  try {
+    const file = configOption === undefined ? {} : readConfigObject(resolve(cwd, configOption));
+    pidDir = parseOperationsConfig(file, { ...readDotEnv(cwd), ...process.env }).pidDir;
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const port = portOption === undefined ? undefined : Number(portOption);
+  if (port !== undefined && !Number.isInteger(port))
+    fail(`--port must be a port number (got "${portOption}")`);
+  const { signalled, stale } = restartNodes(pidDir, port);
+  for (const file of stale) process.stdout.write(`removed stale pid file ${file}\n`);
+  if (signalled.length === 0) {
+    process.stdout.write(`no running reverb node found in ${pidDir}\n`);
+    return;
+  }
+  for (const node of signalled) {
+    process.stdout.write(`sent SIGTERM to reverb on port ${node.port} (pid ${node.pid})\n`);
+  }
+}
+
+function readConfigObject(path: string): Record<string, unknown> {
+  // Same loader as `start`, for the pid directory only; apps are not needed.
+  try {
+    const text = readFileSync(path, 'utf8');
+    const value: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch (error) {
+    throw new ConfigError('--config', `file ${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+function readDotEnv(cwd: string): Record<string, string | undefined> {
+  try {
+    return parseEnv(readFileSync(join(cwd, '.env'), 'utf8'));
+  } catch {
+    return {};
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { parseEnv } from 'node:util';
 import { Limits, Timing } from '@react-reverb/core/protocol';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
+import { type OperationsConfig, parseOperationsConfig } from './operations-config';
 
 export type ClientEventsFrom = 'members' | 'all';
 
@@ -17,6 +18,8 @@ export interface AppLimits {
   readonly maxPresenceMembers: number;
   readonly maxPresenceUserInfoBytes: number;
   readonly maxClientEventsPerSecond: number;
+  /** Signed HTTP API requests per second for this app (a token bucket, 429 beyond); null = unlimited. */
+  readonly maxApiRequestsPerSecond: number | null;
 }
 
 export interface AppConfig {
@@ -66,6 +69,10 @@ export interface ServerConfig {
   /** Prefix before `/app/{key}` and `/apps/{id}` (pusher-js `wsPath`); '' by default. */
   readonly path: string;
   readonly maxRequestSize: number;
+  /** Seconds a client may take to send request headers, upgrades included (slowloris guard). */
+  readonly httpHeadersTimeout: number;
+  /** Seconds a client may take to send a whole HTTP request (headers and body). */
+  readonly httpRequestTimeout: number;
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
   /** Connections the whole server accepts (4100 Over capacity beyond); null = unlimited. */
   readonly maxConnections: number | null;
@@ -79,6 +86,8 @@ export interface ServerConfig {
   readonly debug: boolean;
   readonly scaling: { readonly enabled: boolean; readonly channel: string; readonly redis: RedisConfig };
   readonly apps: readonly AppConfig[];
+  /** Metrics, dashboard and graceful shutdown (operations-config.ts). */
+  readonly operations: OperationsConfig;
 }
 
 export interface LoadConfigOptions {
@@ -98,6 +107,8 @@ const DEFAULTS = {
   host: '0.0.0.0',
   port: 8080,
   maxRequestSize: 10_000,
+  httpHeadersTimeout: 10,
+  httpRequestTimeout: 30,
   pingInterval: 30,
   activityTimeout: Timing.ACTIVITY_TIMEOUT_SECONDS,
   maxMessageSize: 10_000,
@@ -292,6 +303,8 @@ function parseApp(raw: Raw, at: string, defaults: Partial<Raw>): AppConfig {
           min: 1,
           integer: true,
         }) ?? Limits.MAX_CLIENT_EVENTS_PER_SECOND,
+      maxApiRequestsPerSecond:
+        limitOrNull(limits.max_api_requests_per_second, `${at}.limits.max_api_requests_per_second`) ?? null,
     },
   };
 }
@@ -403,6 +416,18 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
         min: 100,
         integer: true,
       }) ?? DEFAULTS.maxRequestSize,
+    httpHeadersTimeout:
+      num(
+        fromFile('http_headers_timeout') ?? env.REVERB_HTTP_HEADERS_TIMEOUT,
+        'REVERB_HTTP_HEADERS_TIMEOUT',
+        { min: 0.1 },
+      ) ?? DEFAULTS.httpHeadersTimeout,
+    httpRequestTimeout:
+      num(
+        fromFile('http_request_timeout') ?? env.REVERB_HTTP_REQUEST_TIMEOUT,
+        'REVERB_HTTP_REQUEST_TIMEOUT',
+        { min: 0.1 },
+      ) ?? DEFAULTS.httpRequestTimeout,
     tls: cert !== undefined && key !== undefined ? { cert, key } : undefined,
     maxConnections:
       limitOrNull(fromFile('max_connections') ?? env.REVERB_MAX_CONNECTIONS, 'REVERB_MAX_CONNECTIONS') ??
@@ -430,6 +455,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
       },
     },
     apps,
+    operations: parseOperationsConfig(file, env),
   };
 }
 

@@ -17,6 +17,7 @@ import type { Channel } from './channels';
 import type { AppConfig } from './config';
 import { RateWindow } from './limits';
 import { frameForLog, type ReverbLogger } from './logger';
+import { AppTraffic, type Traffic } from './traffic';
 
 /** How long a closing peer gets to answer the close handshake. */
 const CLOSE_GRACE_MS = 5_000;
@@ -31,6 +32,8 @@ export interface ConnectionContext {
   readonly logger: ReverbLogger;
   readonly debug: boolean;
   readonly maxBufferedBytes: number;
+  /** Per-app counters for metrics and the dashboard. */
+  readonly traffic?: Traffic;
 }
 
 /** Cuts a close reason to the 123 bytes a close frame allows. */
@@ -54,6 +57,8 @@ export class Connection implements FrameSink {
   userId: string | undefined;
   watchlist: readonly string[] = [];
   readonly clientEventRate: RateWindow;
+  /** This app's counters: the hot path only increments them. */
+  readonly traffic: AppTraffic;
 
   constructor(
     readonly ws: WebSocket,
@@ -63,6 +68,7 @@ export class Connection implements FrameSink {
   ) {
     this.lastActivityMs = Date.now();
     this.clientEventRate = new RateWindow(app.limits.maxClientEventsPerSecond);
+    this.traffic = context.traffic?.forApp(app.id) ?? new AppTraffic();
   }
 
   get maxBufferedBytes(): number {
@@ -77,8 +83,19 @@ export class Connection implements FrameSink {
 
   send(frame: string): void {
     if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    // Replies count too: a client that floods requests and never reads its answers is cut like a
+    // slow broadcast reader, instead of buffering answers without bound.
+    if (this.overBuffered()) return;
     if (this.context.debug) this.logFrame('out', frame);
+    this.traffic.messagesOut++;
+    this.traffic.bytesOut += frame.length;
     this.ws.send(frame);
+  }
+
+  /** Counts one received message of `bytes` bytes. */
+  countIn(bytes: number): void {
+    this.traffic.messagesIn++;
+    this.traffic.bytesIn += bytes;
   }
 
   sendMessage(message: ServerMessage): void {
@@ -125,6 +142,13 @@ export class Connection implements FrameSink {
     } else if (nowMs - this.probeSentAtMs >= this.app.pingInterval * 1000) {
       this.close(ErrorCode.PongNotReceived, ERROR_CODES[ErrorCode.PongNotReceived].message);
     }
+  }
+
+  /** True, and the connection is closing with 4100, when the socket holds too many unsent bytes. */
+  overBuffered(): boolean {
+    if (this.ws.bufferedAmount <= this.context.maxBufferedBytes) return false;
+    this.overCapacity();
+    return true;
   }
 
   /** Called by broadcasts when this socket holds too many unsent bytes. */

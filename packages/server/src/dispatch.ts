@@ -129,11 +129,11 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
       );
       return;
     }
-    registry.join(conn, channel);
+    void registry.join(conn, channel);
     return;
   }
   if (!traits.requiresAuth) {
-    registry.join(conn, channel);
+    void registry.join(conn, channel);
     return;
   }
   const authString = auth ?? '';
@@ -164,7 +164,7 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
     return;
   }
   if (!traits.isPresence) {
-    registry.join(conn, channel);
+    void registry.join(conn, channel);
     return;
   }
   const member = parsePresenceChannelData(channelData, channel, {
@@ -175,7 +175,7 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
     refuseSubscription(conn, channel, member.error.message, 400, 'InvalidChannelData');
     return;
   }
-  if (!registry.hasRoomFor(channel, member.value.user_id)) {
+  const refuseFull = () =>
     refuseSubscription(
       conn,
       channel,
@@ -183,9 +183,14 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
       403,
       'LimitReached',
     );
+  if (!registry.hasRoomFor(channel, member.value.user_id)) {
+    refuseFull();
     return;
   }
-  registry.join(conn, channel, member.value);
+  // The registry checks the limit again over the whole cluster.
+  void registry.join(conn, channel, member.value).then((joined) => {
+    if (!joined) refuseFull();
+  });
 }
 
 function signin(conn: Connection, message: SigninMessage, registry: AppRegistry): void {

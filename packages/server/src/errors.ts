@@ -18,7 +18,7 @@ export class ConfigError extends ReverbError {
 export class HttpError extends ReverbError {
   override name = 'HttpError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 413,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 429,
     message: string,
   ) {
     super('REVERB_ERR_HTTP', message);

@@ -20,6 +20,7 @@ import { parseQueryString, verifyHttpRequest } from '@react-reverb/core/signing'
 import type { AppConfig } from './config';
 import { HttpError } from './errors';
 import type { ReverbEvents } from './hooks';
+import { TokenBucket } from './limits';
 import type { ReverbLogger } from './logger';
 import type { Adapter, ChannelSnapshot } from './scaling/adapter';
 
@@ -104,6 +105,8 @@ function attributesFor(channel: string, snapshot: ChannelSnapshot, info: readonl
 
 export class HttpApi {
   private readonly routes: readonly Route[];
+  /** Per-app API request buckets, created on first use for apps with `max_api_requests_per_second`. */
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly options: HttpApiOptions) {
     this.routes = [
@@ -140,6 +143,7 @@ export class HttpApi {
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status === 413) res.setHeader('Connection', 'close');
+        if (error.status === 429) res.setHeader('Retry-After', '1');
         sendJson(res, error.status, { error: error.message });
         // Whatever is left of an oversized body is read and dropped, so the client sees the answer.
         req.resume();
@@ -189,7 +193,28 @@ export class HttpApi {
     });
     if (!verified.ok) throw new HttpError(401, verified.error);
     if (!app.enabled) throw new HttpError(403, 'Application disabled');
+    this.checkRate(app);
     return route.handle(app, params, body.toString('utf8'), [...match]);
+  }
+
+  /**
+   * Only signed requests count, so nobody but the app's own backend can use up its quota; an
+   * unsigned flood costs one HMAC each and is answered 401.
+   */
+  private checkRate(app: AppConfig): void {
+    const perSecond = app.limits.maxApiRequestsPerSecond;
+    if (perSecond === null) return;
+    let bucket = this.buckets.get(app.id);
+    if (!bucket) {
+      bucket = new TokenBucket(perSecond);
+      this.buckets.set(app.id, bucket);
+    }
+    if (!bucket.take(Date.now())) {
+      throw new HttpError(
+        429,
+        `Too many requests: at most ${perSecond} HTTP API requests per second for this app`,
+      );
+    }
   }
 
   private async publish(app: AppConfig, event: PublishableEvent): Promise<Json | undefined> {

@@ -14,6 +14,14 @@ export {
 export { ConfigError, HttpError } from './errors';
 export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './hooks';
 export { createLogger, type ReverbLogger } from './logger';
+export { Metrics } from './metrics';
+export { Operations, type OperationsOptions } from './operations';
+export {
+  type DashboardConfig,
+  type MetricsConfig,
+  type OperationsConfig,
+  parseOperationsConfig,
+} from './operations-config';
 export {
   type Adapter,
   type AdapterFactory,
@@ -25,4 +33,21 @@ export {
   LocalAdapter,
   type LocalNode,
 } from './scaling/adapter';
+export type {
+  CachedEvent,
+  ClusterState,
+  JoinOutcome,
+  LeaveOutcome,
+  PresenceMembers,
+} from './scaling/cluster-state';
+export {
+  type AdapterLogger,
+  RedisAdapter,
+  type RedisAdapterEventMap,
+  type RedisAdapterOptions,
+  type RedisAdapterStats,
+  redisConnectionOptions,
+} from './scaling/redis-adapter';
 export { type CreateServerOptions, createReverbServer, type ReverbServer, type ServerStats } from './server';
+export { restartNodes } from './shutdown';
+export { parseWebhooks, WebhookDispatcher, type WebhookTarget } from './webhooks';

@@ -43,3 +43,30 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * A token bucket (capacity = one second's worth, refilled continuously, no timer): the per-app
+ * HTTP API request limit. Bursts up to `perSecond` pass at once, then requests are admitted at the rate.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private lastMs: number;
+
+  constructor(
+    private readonly perSecond: number,
+    nowMs = Date.now(),
+  ) {
+    this.tokens = perSecond;
+    this.lastMs = nowMs;
+  }
+
+  /** Takes one token; false when the bucket is empty (the request must be refused). */
+  take(nowMs: number): boolean {
+    const elapsed = Math.max(0, nowMs - this.lastMs);
+    this.lastMs = nowMs;
+    this.tokens = Math.min(this.perSecond, this.tokens + (elapsed * this.perSecond) / 1000);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -32,8 +32,12 @@ import { ReverbEvents } from './hooks';
 import { HttpApi, sendJson } from './http-api';
 import { originAllowed } from './limits';
 import { createLogger, frameForLog, type ReverbLogger } from './logger';
+import { logDestination, Operations, type OperationsOptions } from './operations';
 import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
+import { RedisAdapter } from './scaling/redis-adapter';
+import { drainHttpServer } from './shutdown';
 import { Ticker, tickIntervalFor } from './timers';
+import { Traffic } from './traffic';
 
 export interface CreateServerOptions {
   /** Defaults to a pino logger on stdout (`silent` when `quiet`). */
@@ -42,6 +46,8 @@ export interface CreateServerOptions {
   /** Scale-out seam: defaults to one node (`LocalAdapter`). */
   readonly adapter?: AdapterFactory;
   readonly serverId?: string;
+  /** Webhook timing knobs for tests (operations.ts). */
+  readonly operations?: OperationsOptions;
 }
 
 export interface ServerStats extends RegistryStats {
@@ -53,6 +59,8 @@ export interface ReverbServer {
   readonly serverId: string;
   readonly events: ReverbEvents;
   readonly logger: ReverbLogger;
+  /** Webhooks, metrics and the dashboard. */
+  readonly operations: Operations;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(): Promise<{ host: string; port: number }>;
   /** Closes every connection (4200, clients reconnect elsewhere) and stops. */
@@ -73,6 +81,8 @@ class ReverbServerImpl implements ReverbServer {
   readonly serverId: string;
   readonly events = new ReverbEvents();
   readonly logger: ReverbLogger;
+  readonly operations: Operations;
+  private readonly traffic: Traffic;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly registries = new Map<string, AppRegistry>();
@@ -91,18 +101,14 @@ class ReverbServerImpl implements ReverbServer {
     options: CreateServerOptions,
   ) {
     this.serverId = options.serverId ?? randomUUID();
+    this.traffic = new Traffic(config.apps.map((app) => app.id));
     this.logger =
       options.logger ??
       createLogger({
         serverId: this.serverId,
         debug: config.debug,
-        ...(options.quiet ? { level: 'silent' } : {}),
+        ...(options.quiet ? { level: 'silent' } : { destination: logDestination(this.traffic) }),
       });
-    for (const app of config.apps) {
-      this.appsByKey.set(app.key, app);
-      this.appsById.set(app.id, app);
-      this.registries.set(app.id, new AppRegistry(app, this.events, config.maxBufferedBytes));
-    }
     const node: LocalNode = {
       apply: (message) => {
         // --debug logs a broadcast once, not once per recipient.
@@ -115,7 +121,7 @@ class ReverbServerImpl implements ReverbServer {
                   channel: message.channel,
                   frame: frameForLog(message.frame),
                 }
-              : { appId: message.appId, direction: 'terminate_user', userId: message.userId },
+              : { appId: message.appId, direction: message.type, userId: message.userId },
           );
         }
         this.registries.get(message.appId)?.apply(message);
@@ -126,11 +132,34 @@ class ReverbServerImpl implements ReverbServer {
         return registry.answer(query);
       },
     };
-    this.adapter = (options.adapter ?? ((n) => new LocalAdapter(n)))(node);
+    this.adapter = (options.adapter ?? this.defaultAdapter())(node);
+    this.operations = new Operations(
+      {
+        serverId: this.serverId,
+        config,
+        events: this.events,
+        logger: this.logger,
+        traffic: this.traffic,
+        registries: this.registries,
+      },
+      this.adapter,
+      options.operations,
+    );
+    this.adapter = this.operations.adapter;
+    const onStateError = (error: unknown) => this.logger.warn({ err: error }, 'shared state update failed');
+    for (const app of config.apps) {
+      this.appsByKey.set(app.key, app);
+      this.appsById.set(app.id, app);
+      this.registries.set(
+        app.id,
+        new AppRegistry(app, this.events, config.maxBufferedBytes, this.adapter, onStateError),
+      );
+    }
     this.connectionContext = {
       logger: this.logger,
       debug: config.debug,
       maxBufferedBytes: config.maxBufferedBytes,
+      traffic: this.traffic,
     };
     this.httpApi = new HttpApi({
       pathPrefix: config.path,
@@ -152,19 +181,50 @@ class ReverbServerImpl implements ReverbServer {
     this.wss.on('error', (error) => this.logger.error({ err: error }, 'WebSocket server error'));
 
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    // Slowloris guard: a client dribbling headers (upgrades included) or a body is cut after these
+    // timeouts; node checks them every `connectionsCheckingInterval` (30 s by default, too coarse).
+    const headersTimeout = Math.round(config.httpHeadersTimeout * 1000);
+    const requestTimeout = Math.max(headersTimeout, Math.round(config.httpRequestTimeout * 1000));
+    const timeouts = {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+    };
     this.http = config.tls
       ? createHttpsServer(
-          { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+          {
+            ...timeouts,
+            // A client that opens TCP and never finishes the TLS handshake (node's default: 120 s).
+            handshakeTimeout: headersTimeout,
+            cert: readFileSync(config.tls.cert),
+            key: readFileSync(config.tls.key),
+          },
           onRequest,
         )
-      : createHttpServer(onRequest);
+      : createHttpServer(timeouts, onRequest);
     this.http.keepAliveTimeout = 65_000;
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
-    this.http.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // Only HTTP parser errors get an answer; TLS handshake failures and timeouts (which https also
+      // reports here) have no HTTP stream to write to: ending one would wait for the handshake forever.
+      const httpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      if (!httpError || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // Requests node's parser refuses still get the API's JSON error shape.
+      const [status, reason] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large']
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout']
+            : [400, 'Bad Request'];
+      const body = JSON.stringify({ error: reason });
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
 
     this.ticker = new Ticker(
@@ -175,6 +235,28 @@ class ReverbServerImpl implements ReverbServer {
     this.ticker.add((now) => {
       for (const registry of this.registries.values()) registry.tick(now);
     });
+  }
+
+  /** One node, or a cluster over Redis when REVERB_SCALING_ENABLED (issue 4). */
+  private defaultAdapter(): AdapterFactory {
+    const { scaling, apps } = this.config;
+    if (!scaling.enabled) return (node) => new LocalAdapter(node);
+    const { url, host, port, db } = scaling.redis;
+    // Where, never credentials: a URL is logged without its user info.
+    const where = url === undefined ? `${host}:${port}/${db}` : redactUrl(url);
+    this.logger.info({ redis: where, channel: scaling.channel }, 'scaling out over Redis');
+    return (node) => {
+      const adapter = new RedisAdapter(node, {
+        nodeId: this.serverId,
+        redis: scaling.redis,
+        prefix: scaling.channel,
+        apps: apps.map((app) => app.id),
+        logger: this.logger,
+      });
+      // A dead node's members leave through the node that purged it: webhooks go out from here.
+      adapter.on('member_purged', (removed) => this.events.emit('member_removed', removed));
+      return adapter;
+    };
   }
 
   // ───────────── lifecycle ─────────────
@@ -189,13 +271,17 @@ class ReverbServerImpl implements ReverbServer {
         const address = this.http.address() as AddressInfo;
         this.bound = { host: this.config.host, port: address.port };
         this.ticker.start();
-        resolve(this.bound);
+        const bound = this.bound;
+        this.operations.start(this.config.host).then(() => resolve(bound), reject);
       });
     });
   }
 
   async close(): Promise<void> {
     this.ticker.stop();
+    const deadlineMs = Date.now() + this.operations.settings.shutdownTimeoutMs;
+    // Stop accepting first; requests already in flight are drained below, until the deadline.
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const closing: Promise<void>[] = [];
     for (const registry of this.registries.values()) {
       for (const conn of registry.connections) {
@@ -210,10 +296,8 @@ class ReverbServerImpl implements ReverbServer {
       for (const conn of registry.connections) conn.ws.terminate();
     }
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await drainHttpServer(this.http, httpClosed, deadlineMs);
+    await this.operations.close(deadlineMs);
     await this.adapter.close();
   }
 
@@ -257,9 +341,11 @@ class ReverbServerImpl implements ReverbServer {
           this.logger.debug({ method: req.method, path: rawPath, status: res.statusCode }, 'HTTP API'),
         );
       }
+      this.operations.countHttp(rawPath, res);
       void this.httpApi.handle(req, res, rawPath, rawQuery);
       return;
     }
+    if (this.operations.handle(req, res, rawPath, rawQuery)) return;
     sendJson(res, 404, { error: `Not found: ${rawPath.slice(0, 200)}` });
     req.resume();
   }
@@ -322,10 +408,7 @@ class ReverbServerImpl implements ReverbServer {
     if (this.config.maxConnections !== null && this.connectionCount >= this.config.maxConnections) {
       return { code: ErrorCode.OverCapacity };
     }
-    const registry = this.registries.get(app.id);
-    if (app.maxConnections !== null && registry && registry.connections.size >= app.maxConnections) {
-      return { code: ErrorCode.OverConnectionQuota };
-    }
+    // The app's connection quota is checked in onWebSocket: it counts every node of a cluster.
     return { app };
   }
 
@@ -344,6 +427,26 @@ class ReverbServerImpl implements ReverbServer {
       return;
     }
     const { app } = checked;
+    this.adapter.reserveConnection(app.id, app.maxConnections).then(
+      (reserved) => {
+        if (!reserved) {
+          this.logger.debug({ appId: app.id }, 'connection refused: over the app quota');
+          this.reject(ws, ErrorCode.OverConnectionQuota);
+        } else if (ws.readyState !== ws.OPEN) {
+          void this.adapter.releaseConnection(app.id);
+        } else {
+          this.accept(ws, app);
+        }
+      },
+      (error: unknown) => {
+        this.logger.error({ err: error }, 'connection quota check failed');
+        ws.terminate();
+      },
+    );
+  }
+
+  /** An accepted connection: its socket id, frame handling, and cleanup on close. */
+  private accept(ws: WebSocket, app: AppConfig): void {
     const registry = this.registries.get(app.id) as AppRegistry;
     const socketId = this.newSocketId();
     const conn = new Connection(ws, socketId, app, this.connectionContext);
@@ -360,6 +463,7 @@ class ReverbServerImpl implements ReverbServer {
 
     ws.on('message', (data, isBinary) => {
       conn.touch();
+      conn.countIn(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
       if (conn.closing) return;
       try {
         if (isBinary) {
@@ -380,6 +484,7 @@ class ReverbServerImpl implements ReverbServer {
       this.connectionCount--;
       this.socketIds.delete(socketId);
       registry.removeConnection(conn);
+      void this.adapter.releaseConnection(app.id);
       this.events.emit('connection_closed', { appId: app.id, socketId, code });
     });
 
@@ -401,4 +506,15 @@ class ReverbServerImpl implements ReverbServer {
 /** Creates a server for in-process use (`listen()` to start). */
 export function createReverbServer(config: ServerConfig, options: CreateServerOptions = {}): ReverbServer {
   return new ReverbServerImpl(config, options);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable REDIS_URL)';
+  }
 }

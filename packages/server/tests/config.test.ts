@@ -35,6 +35,8 @@ describe('defaults', () => {
       host: '0.0.0.0',
       port: 8080,
       maxRequestSize: 10_000,
+      httpHeadersTimeout: 10,
+      httpRequestTimeout: 30,
       tls: undefined,
       debug: false,
       scaling: { enabled: false, channel: 'reverb', redis: { host: '127.0.0.1', port: 6379, db: 0 } },
@@ -59,6 +61,7 @@ describe('defaults', () => {
           maxPresenceMembers: 100,
           maxPresenceUserInfoBytes: 1024,
           maxClientEventsPerSecond: 10,
+          maxApiRequestsPerSecond: null,
         },
       }),
     ]);

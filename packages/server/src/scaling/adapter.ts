@@ -1,8 +1,19 @@
 /**
  * The only seam for scale-out (DESIGN.md §3). Every broadcast and every question the HTTP API asks
- * goes through an `Adapter`. `LocalAdapter` serves one node; a Redis adapter (later issue) publishes
- * to the other nodes too and merges their answers, which is why everything here returns a Promise.
+ * goes through an `Adapter`, and so does the state a cluster shares (cluster-state.ts: presence
+ * members, signed-in users, connection counts, cache channels). `LocalAdapter` serves one node;
+ * `RedisAdapter` (redis-adapter.ts) publishes to the other nodes too and merges their answers, which is
+ * why everything here returns a Promise. Both pass tests/scaling/adapter-contract.test.ts.
  */
+import type { UserInfo } from '@react-reverb/core/protocol';
+import {
+  type CachedEvent,
+  type ClusterState,
+  type JoinOutcome,
+  type LeaveOutcome,
+  MemoryClusterState,
+  type PresenceMembers,
+} from './cluster-state';
 
 /** A message every node applies to its local sockets. `frame` is already encoded: nodes only frame it. */
 export type AdapterMessage =
@@ -13,10 +24,17 @@ export type AdapterMessage =
       readonly frame: string;
       /** The socket that must not receive it (HTTP `socket_id`, or the sender of a client event). */
       readonly exceptSocketId?: string | undefined;
-      /** Set for HTTP triggers on cache channels: every node keeps it as the channel's last event. */
+      /** Set for HTTP triggers on cache channels: the adapter keeps it, cluster-wide, as the channel's last event. */
       readonly cache?: { readonly data: string; readonly ttlSeconds: number } | undefined;
     }
-  | { readonly type: 'terminate_user'; readonly appId: string; readonly userId: string };
+  | { readonly type: 'terminate_user'; readonly appId: string; readonly userId: string }
+  /** A signed-in user came online on its first connection anywhere, or went offline after its last. */
+  | {
+      readonly type: 'user_status';
+      readonly appId: string;
+      readonly userId: string;
+      readonly online: boolean;
+    };
 
 export interface ChannelSnapshot {
   readonly subscriptionCount: number;
@@ -52,7 +70,7 @@ export interface LocalNode {
   answer<T extends AdapterQuery['type']>(query: QueryOf<T>): AdapterQueryResults[T];
 }
 
-export interface Adapter {
+export interface Adapter extends ClusterState {
   /** Delivers to this node's sockets and, in a cluster, to every other node's. */
   publish(message: AdapterMessage): Promise<void>;
   /** Answers for the whole cluster. */
@@ -60,19 +78,100 @@ export interface Adapter {
   close(): Promise<void>;
 }
 
-/** One node: publish applies locally, queries read the local registry. */
+/**
+ * One node: publish applies locally, channel questions read the local registry, and the shared state
+ * is a `MemoryClusterState`. Presence user counts and member lists come from that state, exactly as
+ * the Redis adapter takes them from Redis.
+ */
 export class LocalAdapter implements Adapter {
+  private readonly state = new MemoryClusterState();
+
   constructor(private readonly node: LocalNode) {}
 
   async publish(message: AdapterMessage): Promise<void> {
+    if (message.type === 'broadcast' && message.cache) {
+      const { data, ttlSeconds } = message.cache;
+      this.state.storeCache(message.appId, message.channel, message.frame, data, ttlSeconds);
+    }
     this.node.apply(message);
   }
 
   async query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]> {
-    return this.node.answer(query);
+    return this.answer(query as AdapterQuery) as AdapterQueryResults[T];
+  }
+
+  private answer(query: AdapterQuery): unknown {
+    switch (query.type) {
+      case 'users':
+        return this.state.membersSync(query.appId, query.channel).ids;
+      case 'cache': {
+        const cached = this.state.cachedEventSync(query.appId, query.channel);
+        return cached ? { data: cached.data, ttl: cached.ttl } : null;
+      }
+      case 'channel':
+        return this.withUserCount(query.appId, query.channel, this.node.answer(query));
+      case 'channels': {
+        const result: Record<string, ChannelSnapshot> = {};
+        for (const [name, snapshot] of Object.entries(this.node.answer(query))) {
+          result[name] = this.withUserCount(query.appId, name, snapshot);
+        }
+        return result;
+      }
+    }
+  }
+
+  private withUserCount(appId: string, channel: string, snapshot: ChannelSnapshot): ChannelSnapshot {
+    if (snapshot.userCount === undefined) return snapshot;
+    return { ...snapshot, userCount: this.state.membersSync(appId, channel).ids.length };
   }
 
   async close(): Promise<void> {}
+
+  joinPresence(
+    appId: string,
+    channel: string,
+    userId: string,
+    info: UserInfo | undefined,
+    maxMembers: number | null,
+  ): Promise<JoinOutcome> {
+    return this.state.joinPresence(appId, channel, userId, info, maxMembers);
+  }
+
+  leavePresence(appId: string, channel: string, userId: string): Promise<LeaveOutcome> {
+    return this.state.leavePresence(appId, channel, userId);
+  }
+
+  presenceMembers(appId: string, channel: string): Promise<PresenceMembers> {
+    return this.state.presenceMembers(appId, channel);
+  }
+
+  userOnline(appId: string, userId: string): Promise<'first' | 'again'> {
+    return this.state.userOnline(appId, userId);
+  }
+
+  userOffline(appId: string, userId: string): Promise<LeaveOutcome> {
+    return this.state.userOffline(appId, userId);
+  }
+
+  onlineUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
+    return this.state.onlineUsers(appId, userIds);
+  }
+
+  reserveConnection(appId: string, max: number | null): Promise<boolean> {
+    return this.state.reserveConnection(appId, max);
+  }
+
+  releaseConnection(appId: string): Promise<void> {
+    return this.state.releaseConnection(appId);
+  }
+
+  cachedEvent(appId: string, channel: string): Promise<CachedEvent | null> {
+    return this.state.cachedEvent(appId, channel);
+  }
+
+  countSubscription(appId: string, channel: string, delta: 1 | -1): Promise<number> {
+    return this.state.countSubscription(appId, channel, delta);
+  }
 }
 
 export type AdapterFactory = (node: LocalNode) => Adapter;

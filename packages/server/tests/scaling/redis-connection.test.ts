@@ -1,0 +1,201 @@
+/**
+ * How nodes reach Redis, end to end with real server processes: a `rediss://` URL speaks TLS to a
+ * TLS-only redis-server (certificates made here with openssl, trusted through NODE_EXTRA_CA_CERTS),
+ * and a node whose Redis is unreachable still starts and serves its own clients.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { freePort, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
+import { nextEvent } from '../support/events';
+import { pusherJsPool, subscribed } from '../support/pusher-js-clients';
+import type { Target } from '../support/target';
+
+const servers: ServerHandle[] = [];
+let backend: AppBackend | undefined;
+const targets: Target[] = [];
+const pools = [0, 1].map((i) =>
+  pusherJsPool(
+    () => targets[i] as Target,
+    () => backend as AppBackend,
+  ),
+);
+
+function targetOf(handle: ServerHandle): Target {
+  return {
+    host: handle.host,
+    port: handle.port,
+    httpUrl: handle.httpUrl,
+    app: handle.app,
+    stop: async () => {},
+  };
+}
+
+afterEach(async () => {
+  for (const pool of pools) pool.closeAll();
+  await backend?.close();
+  backend = undefined;
+  targets.length = 0;
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+/** A CA and a certificate for localhost/127.0.0.1 signed by it. */
+function makeCertificates(dir: string) {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=reverb-test-ca',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'redis.key',
+    '-out',
+    'redis.csr',
+    '-subj',
+    '/CN=localhost',
+  );
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'redis.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'redis.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'san.cnf',
+  );
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'redis.pem'), key: join(dir, 'redis.key') };
+}
+
+describe('rediss:// (TLS)', () => {
+  let redis: ChildProcess | undefined;
+  let port: number;
+  let ca: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rr-redis-tls-'));
+    const files = makeCertificates(dir);
+    ca = files.ca;
+    port = await freePort();
+    // TLS only: a plain-text client cannot talk to this Redis at all.
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        files.cert,
+        '--tls-key-file',
+        files.key,
+        '--tls-ca-cert-file',
+        files.ca,
+        '--tls-auth-clients',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const socket = connect({
+            port,
+            host: '127.0.0.1',
+            ca: [readFileSync(ca)],
+            servername: 'localhost',
+          });
+          socket.once('secureConnect', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+        }),
+      10_000,
+      'TLS redis-server',
+    );
+  });
+
+  afterAll(() => {
+    redis?.kill('SIGKILL');
+  });
+
+  it('two nodes share events over a TLS Redis', async () => {
+    const env = {
+      REVERB_SCALING_ENABLED: 'true',
+      REDIS_URL: `rediss://localhost:${port}`,
+      NODE_EXTRA_CA_CERTS: ca,
+    };
+    servers.push(...(await Promise.all([startServer({ env }), startServer({ env })])));
+    targets.push(...servers.map(targetOf));
+    backend = await startAppBackend(targets[0] as Target);
+    const client = await (pools[0] as (typeof pools)[number]).connect();
+    const channel = await subscribed(client, 'over-tls');
+    const trigger = sdkFor(targets[1] as Target);
+    const got: unknown[] = [];
+    channel.bind('ping', (data: unknown) => got.push(data));
+    // Node 1 may still be connecting to Redis: trigger until one arrives.
+    await waitFor(
+      async () => {
+        await trigger.trigger('over-tls', 'ping', { tls: true });
+        return got.length > 0;
+      },
+      15_000,
+      'an event from node 1 through TLS Redis',
+    );
+    expect(got[0]).toEqual({ tls: true });
+    expect(servers.map((s) => s.output()).join('')).not.toContain('Redis operation failed');
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('a node still starts, serves its own clients, and logs the failure', async () => {
+    const closedPort = await freePort();
+    const env = { REVERB_SCALING_ENABLED: 'true', REDIS_URL: `redis://127.0.0.1:${closedPort}` };
+    const server = await startServer({ env });
+    servers.push(server);
+    targets.push(targetOf(server));
+    backend = await startAppBackend(targets[0] as Target);
+    const client = await (pools[0] as (typeof pools)[number]).connect();
+    const channel = await subscribed(client, 'local-only');
+    const got = nextEvent(channel, 'ping', 'a local trigger without Redis');
+    expect((await sdkFor(targets[0] as Target).trigger('local-only', 'ping', { local: true })).status).toBe(
+      200,
+    );
+    expect(await got).toEqual({ local: true });
+    await waitFor(() => server.output().includes('Redis operation failed'), 10_000, 'the failure in the log');
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * The node side of an adapter, for adapter tests: it records every message it is asked to apply and
+ * answers questions from snapshots the test sets. The adapters under test are the real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { type RedisHandle, waitFor } from '@react-reverb/test-helpers';
+import { pino } from 'pino';
+import type { RedisConfig } from '../../src/config';
+import {
+  type Adapter,
+  type AdapterMessage,
+  type AdapterQuery,
+  type AdapterQueryResults,
+  type ChannelSnapshot,
+  LocalAdapter,
+  type LocalNode,
+  type QueryOf,
+} from '../../src/scaling/adapter';
+import { type AdapterLogger, RedisAdapter, type RedisAdapterOptions } from '../../src/scaling/redis-adapter';
+
+export class RecordingNode implements LocalNode {
+  readonly applied: AdapterMessage[] = [];
+  /** appId → channel → what this node holds. */
+  readonly snapshots = new Map<string, Record<string, ChannelSnapshot>>();
+
+  constructor(readonly apps: readonly string[]) {}
+
+  apply(message: AdapterMessage): void {
+    this.applied.push(message);
+  }
+
+  answer<T extends AdapterQuery['type']>(query: QueryOf<T>): AdapterQueryResults[T] {
+    return this.answerAny(query as AdapterQuery) as AdapterQueryResults[T];
+  }
+
+  private answerAny(query: AdapterQuery): unknown {
+    if (!this.apps.includes(query.appId)) throw new Error(`Unknown app ${query.appId}`);
+    const channels = this.snapshots.get(query.appId) ?? {};
+    switch (query.type) {
+      case 'channels':
+        return Object.fromEntries(
+          Object.entries(channels).filter(([name]) => name.startsWith(query.prefix ?? '')),
+        );
+      case 'channel':
+        return channels[query.channel] ?? { subscriptionCount: 0 };
+      case 'users':
+        return [];
+      case 'cache':
+        return null;
+    }
+  }
+
+  broadcasts(channel?: string): Extract<AdapterMessage, { type: 'broadcast' }>[] {
+    return this.applied.filter(
+      (m): m is Extract<AdapterMessage, { type: 'broadcast' }> =>
+        m.type === 'broadcast' && (channel === undefined || m.channel === channel),
+    );
+  }
+}
+
+export interface TestCluster {
+  readonly nodes: RecordingNode[];
+  readonly adapters: Adapter[];
+  /** The adapter of node `i`, wrapping around: tests spread work over however many nodes there are. */
+  on(i: number): Adapter;
+  node(i: number): RecordingNode;
+  close(): Promise<void>;
+}
+
+export type ClusterFactory = (apps: readonly string[]) => Promise<TestCluster>;
+
+function cluster(nodes: RecordingNode[], adapters: Adapter[]): TestCluster {
+  return {
+    nodes,
+    adapters,
+    on: (i) => adapters[i % adapters.length] as Adapter,
+    node: (i) => nodes[i % nodes.length] as RecordingNode,
+    close: async () => {
+      await Promise.all(adapters.map((a) => a.close()));
+    },
+  };
+}
+
+export const localCluster: ClusterFactory = async (apps) => {
+  const node = new RecordingNode(apps);
+  return cluster([node], [new LocalAdapter(node)]);
+};
+
+/** A pino logger whose JSON lines the test can read. */
+export function recordingLogger(): { logger: AdapterLogger; lines: () => Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines: () => lines };
+}
+
+export function redisConfig(redis: RedisHandle): RedisConfig {
+  return {
+    url: redis.url,
+    host: '127.0.0.1',
+    port: redis.port,
+    username: undefined,
+    password: undefined,
+    db: 0,
+  };
+}
+
+export type RedisNodeOptions = Partial<Omit<RedisAdapterOptions, 'apps'>>;
+
+/** Starts a Redis adapter for `node` and waits until it is connected and subscribed. */
+export async function startRedisAdapter(
+  redis: RedisHandle,
+  node: RecordingNode,
+  options: RedisNodeOptions & { prefix: string },
+): Promise<RedisAdapter> {
+  const adapter = new RedisAdapter(node, {
+    nodeId: randomUUID(),
+    redis: redisConfig(redis),
+    apps: node.apps,
+    logger: recordingLogger().logger,
+    heartbeatMs: 500,
+    ...options,
+  });
+  await adapter.ready();
+  return adapter;
+}
+
+/** Three Redis adapters on one Redis, each under a fresh prefix, that know each other. */
+export function redisClusterFactory(redis: () => RedisHandle, size = 3): ClusterFactory {
+  return async (apps) => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const nodes = Array.from({ length: size }, () => new RecordingNode(apps));
+    const adapters = await Promise.all(nodes.map((node) => startRedisAdapter(redis(), node, { prefix })));
+    await waitFor(
+      () => adapters.every((a) => a.stats().peers.length === size - 1),
+      10_000,
+      'nodes to see each other',
+    );
+    return cluster(nodes, adapters);
+  };
+}

@@ -1,0 +1,89 @@
+/** Signed (and deliberately mis-signed) HTTP API requests against a test server. */
+import { request as httpRequest } from 'node:http';
+import { signHttpRequest } from '@react-reverb/core/signing';
+
+export interface ApiTarget {
+  readonly port: number;
+  readonly app: { readonly id: string; readonly key: string; readonly secret: string };
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+/** Percent-encodes every value, as the SDKs do; the server decodes before verifying. */
+export function queryOf(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+/** Sends bytes exactly as given (path and query unescaped by us), over node:http. */
+export function rawRequest(
+  port: number,
+  method: string,
+  pathAndQuery: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathAndQuery,
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
+        },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A correctly signed request; `path` is relative to `/apps/{id}` (e.g. `/events`). */
+export function signedRequest(
+  t: ApiTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { body?: string; params?: Record<string, string>; timestamp?: number; appId?: string } = {},
+): Promise<ApiAnswer> {
+  const fullPath = `/apps/${options.appId ?? t.app.id}${path}`;
+  const params = signHttpRequest({
+    method,
+    path: fullPath,
+    params: options.params ?? {},
+    ...(options.body === undefined ? {} : { body: options.body }),
+    key: t.app.key,
+    secret: t.app.secret,
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  });
+  return rawRequest(t.port, method, `${fullPath}?${queryOf(params)}`, options.body);
+}
+
+/** A 4xx answer must be JSON `{"error": "<non-empty string>"}`; returns the message. */
+export function errorMessageOf(answer: ApiAnswer): string {
+  const parsed = JSON.parse(answer.text) as { error?: unknown };
+  if (typeof parsed.error !== 'string' || parsed.error === '') {
+    throw new Error(`not a JSON error body: ${answer.status} ${answer.text}`);
+  }
+  return parsed.error;
+}
