@@ -60,7 +60,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   if (options.debug) args.push('--debug');
   const child = spawn(process.execPath, args, {
     cwd: dir,
-    env: { ...process.env, ...options.env },
+    // Each server keeps its pid file in its own folder, so `reverb restart` elsewhere never reaches it.
+    env: { ...process.env, REVERB_PID_DIR: dir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
