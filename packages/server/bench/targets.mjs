@@ -197,7 +197,18 @@ export async function startTarget(kind, options = {}) {
     writeFileSync(configPath, JSON.stringify({ apps: [{ ...app, client_events: true }] }));
     proc = spawnTracked(
       process.execPath,
-      [oursBin, 'start', '--host', host, '--port', String(port), '--config', configPath],
+      // BENCH_SERVER_NODE_ARGS: extra node flags for our server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+      [
+        ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        oursBin,
+        'start',
+        '--host',
+        host,
+        '--port',
+        String(port),
+        '--config',
+        configPath,
+      ],
       baseEnv,
     );
     readyPath = '/up';

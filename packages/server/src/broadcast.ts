@@ -76,6 +76,26 @@ function idleSender(ws: WebSocket): InternalSender | undefined {
   return sender;
 }
 
+/**
+ * One text frame as ONE buffer (header and payload joined): `sendFrame` then makes one plain `write`
+ * per socket instead of cork + two writes + uncork (a `writev` of two buffers), which is most of the
+ * per-delivery cost.
+ */
+function singleBufferFrame(frame: FrameFn, payload: Buffer): FrameList {
+  const parts = frame(payload, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+  return parts.length > 1 ? [Buffer.concat(parts as Buffer[])] : parts;
+}
+
+/**
+ * Writes one text frame to one socket (replies to a single connection): as one buffer through the
+ * idle sender when frame-once is on, else `ws.send`. The caller has checked state and buffer budget.
+ */
+export function writeText(ws: WebSocket, text: string): void {
+  const sender = frameOnce && frameFn ? idleSender(ws) : undefined;
+  if (sender?.sendFrame && frameFn) sender.sendFrame(singleBufferFrame(frameFn, Buffer.from(text, 'utf8')));
+  else ws.send(text);
+}
+
 /** A frame ready to be written to many sockets. */
 export class PreparedFrame {
   readonly buffer: Buffer;
@@ -87,7 +107,7 @@ export class PreparedFrame {
 
   private framed(): FrameList | undefined {
     if (!frameOnce || !frameFn) return undefined;
-    this.list ??= frameFn(this.buffer, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+    this.list ??= singleBufferFrame(frameFn, this.buffer);
     return this.list;
   }
 

@@ -12,7 +12,7 @@ import {
   type ServerMessage,
 } from '@react-reverb/core/protocol';
 import type { WebSocket } from 'ws';
-import type { FrameSink } from './broadcast';
+import { type FrameSink, writeText } from './broadcast';
 import type { Channel } from './channels';
 import type { AppConfig } from './config';
 import { RateWindow } from './limits';
@@ -89,7 +89,7 @@ export class Connection implements FrameSink {
     if (this.context.debug) this.logFrame('out', frame);
     this.traffic.messagesOut++;
     this.traffic.bytesOut += frame.length;
-    this.ws.send(frame);
+    writeText(this.ws, frame);
   }
 
   /** Counts one received message of `bytes` bytes. */

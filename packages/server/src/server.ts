@@ -86,6 +86,8 @@ class ReverbServerImpl implements ReverbServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly registries = new Map<string, AppRegistry>();
+  /** One per app, shared by its connections (nothing per connection to allocate). */
+  private readonly dispatchContexts = new Map<string, DispatchContext>();
   private readonly appsByKey = new Map<string, AppConfig>();
   private readonly appsById = new Map<string, AppConfig>();
   private readonly socketIds = new Set<string>();
@@ -154,6 +156,17 @@ class ReverbServerImpl implements ReverbServer {
         app.id,
         new AppRegistry(app, this.events, config.maxBufferedBytes, this.adapter, onStateError),
       );
+    }
+    const onAdapterError = (error: unknown) => this.logger.warn({ err: error }, 'adapter publish failed');
+    const warn = (details: Record<string, unknown>, message: string) => this.logger.warn(details, message);
+    for (const [appId, registry] of this.registries) {
+      this.dispatchContexts.set(appId, {
+        registry,
+        adapter: this.adapter,
+        events: this.events,
+        onAdapterError,
+        warn,
+      });
     }
     this.connectionContext = {
       logger: this.logger,
@@ -453,13 +466,7 @@ class ReverbServerImpl implements ReverbServer {
     this.socketIds.add(socketId);
     this.connectionCount++;
     registry.addConnection(conn);
-    const context: DispatchContext = {
-      registry,
-      adapter: this.adapter,
-      events: this.events,
-      onAdapterError: (error) => this.logger.warn({ err: error }, 'adapter publish failed'),
-      warn: (details, message) => this.logger.warn(details, message),
-    };
+    const context = this.dispatchContexts.get(app.id) as DispatchContext;
 
     ws.on('message', (data, isBinary) => {
       conn.touch();
@@ -477,8 +484,9 @@ class ReverbServerImpl implements ReverbServer {
         this.logger.error({ err: error, socketId }, 'frame handling failed');
       }
     });
-    ws.on('ping', () => conn.touch());
-    ws.on('pong', () => conn.touch());
+    const touch = () => conn.touch();
+    ws.on('ping', touch);
+    ws.on('pong', touch);
     ws.on('error', (error) => this.logger.debug({ err: error, socketId }, 'socket error'));
     ws.once('close', (code) => {
       this.connectionCount--;
