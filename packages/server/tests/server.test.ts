@@ -3,6 +3,7 @@
  * real server on a free port, with literal frames.
  */
 
+import { makeCertificate } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { RawClient } from './helpers/raw-client';
@@ -168,33 +169,8 @@ describe('HTTP', () => {
 
 describe('TLS (REVERB_SSL_CERT / REVERB_SSL_KEY)', () => {
   it('serves https and wss; a TLS-only app accepts wss://', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const { request } = await import('node:https');
-    const dir = mkdtempSync(join(tmpdir(), 'rr-tls-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certPath: cert, keyPath: key } = makeCertificate();
     const secure = await startTestServer([{ id: '1', key: 'tls-key', secret: 's', ssl_only: true }], {
       tls: { cert, key },
     });

@@ -1,4 +1,5 @@
 export { launchBrowser } from './browser';
+export { type Certificate, makeCertificate } from './certificate';
 export { freePort } from './free-port';
 export { type RedisHandle, startRedis } from './redis';
 export { DEMO_APP, REVERB_BIN, type ServerHandle, type ServerOptions, startServer } from './server';

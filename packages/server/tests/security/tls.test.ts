@@ -3,14 +3,13 @@
  * REVERB_SSL_KEY serves https and wss, verified against the certificate as CA; plain bytes on the TLS
  * port and a client that never starts the handshake do not hurt it.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signHttpRequest } from '@react-reverb/core/signing';
-import { freePort, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
+import { freePort, makeCertificate, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, subscribeFrame } from '../helpers/raw-client';
 import { queryOf } from './support/http';
@@ -22,31 +21,11 @@ let key: string;
 let ca: Buffer;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rr-tls-sec-'));
-  cert = join(dir, 'cert.pem');
-  key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = readFileSync(cert);
+  const pair = makeCertificate();
+  dir = pair.dir;
+  cert = pair.certPath;
+  key = pair.keyPath;
+  ca = pair.cert;
 });
 
 function httpsCall(
