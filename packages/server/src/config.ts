@@ -8,6 +8,7 @@ import { extname, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Limits, Timing } from '@react-reverb/core/protocol';
 import { parse as parseYaml } from 'yaml';
+import { blank, bool, isRecord, num, type Raw, requiredStr, str } from './config-values';
 import { ConfigError } from './errors';
 import { type OperationsConfig, parseOperationsConfig } from './operations-config';
 
@@ -101,8 +102,6 @@ export interface LoadConfigOptions {
   readonly overrides?: { readonly host?: string; readonly port?: number; readonly debug?: boolean };
 }
 
-type Raw = Record<string, unknown>;
-
 const DEFAULTS = {
   host: '0.0.0.0',
   port: 8080,
@@ -115,53 +114,6 @@ const DEFAULTS = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxChannelsPerConnection: 500,
 } as const;
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function blank(value: unknown): boolean {
-  return value === undefined || value === null || value === '';
-}
-
-function str(value: unknown, setting: string): string | undefined {
-  if (blank(value)) return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  throw new ConfigError(setting, 'must be a string');
-}
-
-function requiredStr(value: unknown, setting: string): string {
-  const result = str(value, setting);
-  if (result === undefined) throw new ConfigError(setting, 'is required');
-  return result;
-}
-
-function num(
-  value: unknown,
-  setting: string,
-  o: { min: number; max?: number; integer?: boolean },
-): number | undefined {
-  if (blank(value)) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
-  if (!Number.isFinite(n)) throw new ConfigError(setting, `must be a number (got ${JSON.stringify(value)})`);
-  if (o.integer && !Number.isInteger(n)) throw new ConfigError(setting, `must be an integer (got ${n})`);
-  if (n < o.min || (o.max !== undefined && n > o.max)) {
-    throw new ConfigError(setting, `must be between ${o.min} and ${o.max ?? 'infinity'} (got ${n})`);
-  }
-  return n;
-}
-
-function bool(value: unknown, setting: string): boolean | undefined {
-  if (blank(value)) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const v = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(v)) return true;
-    if (['false', '0', 'no', 'off'].includes(v)) return false;
-  }
-  throw new ConfigError(setting, `must be true or false (got ${JSON.stringify(value)})`);
-}
 
 function limitOrNull(value: unknown, setting: string): number | null | undefined {
   if (value === null) return null;

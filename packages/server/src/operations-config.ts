@@ -6,6 +6,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bool, num, type Raw, section, str, urlPath } from './config-values';
 import { ConfigError } from './errors';
 
 export interface MetricsConfig {
@@ -35,66 +36,27 @@ export interface OperationsConfig {
   readonly pidDir: string;
 }
 
-type Raw = Record<string, unknown>;
-
-function record(value: unknown, setting: string): Raw {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(setting, 'must be an object');
-  return value as Raw;
-}
-
-function text(value: unknown, setting: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new ConfigError(setting, 'must be a string');
-  return value;
-}
-
-function flag(value: unknown, setting: string): boolean | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'boolean') return value;
-  const v = String(value).trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(setting, `must be true or false (got ${JSON.stringify(value)})`);
-}
-
-function integer(value: unknown, setting: string, min: number, max: number): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      setting,
-      `must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
-}
-
-function pagePath(value: unknown, setting: string, fallback: string): string {
-  const path = text(value, setting) ?? fallback;
-  if (!/^\/[A-Za-z0-9_\-./]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
-    throw new ConfigError(setting, `must start with "/" and not end with "/" (got "${path}")`);
-  }
-  return path;
-}
-
 /** `file` is the parsed config file (or {}), `env` the merged environment. */
 export function parseOperationsConfig(file: Raw, env: Record<string, string | undefined>): OperationsConfig {
-  const m = record(file.metrics, 'metrics');
-  const d = record(file.dashboard, 'dashboard');
-  const s = record(file.shutdown, 'shutdown');
+  const m = section(file.metrics, 'metrics');
+  const d = section(file.dashboard, 'dashboard');
+  const s = section(file.shutdown, 'shutdown');
   const metrics: MetricsConfig = {
-    enabled: flag(m.enabled ?? env.REVERB_METRICS_ENABLED, 'REVERB_METRICS_ENABLED') ?? false,
-    port: integer(m.port ?? env.REVERB_METRICS_PORT, 'REVERB_METRICS_PORT', 0, 65_535),
-    path: pagePath(m.path ?? env.REVERB_METRICS_PATH, 'REVERB_METRICS_PATH', '/metrics'),
-    token: text(m.token ?? env.REVERB_METRICS_TOKEN, 'REVERB_METRICS_TOKEN'),
+    enabled: bool(m.enabled ?? env.REVERB_METRICS_ENABLED, 'REVERB_METRICS_ENABLED') ?? false,
+    port: num(m.port ?? env.REVERB_METRICS_PORT, 'REVERB_METRICS_PORT', {
+      min: 0,
+      max: 65_535,
+      integer: true,
+    }),
+    path: urlPath(m.path ?? env.REVERB_METRICS_PATH, 'REVERB_METRICS_PATH', '/metrics'),
+    token: str(m.token ?? env.REVERB_METRICS_TOKEN, 'REVERB_METRICS_TOKEN'),
   };
   const dashboard: DashboardConfig = {
-    enabled: flag(d.enabled ?? env.REVERB_DASHBOARD_ENABLED, 'REVERB_DASHBOARD_ENABLED') ?? false,
-    path: pagePath(d.path ?? env.REVERB_DASHBOARD_PATH, 'REVERB_DASHBOARD_PATH', '/dashboard'),
-    username: text(d.username ?? env.REVERB_DASHBOARD_USERNAME, 'REVERB_DASHBOARD_USERNAME'),
-    password: text(d.password ?? env.REVERB_DASHBOARD_PASSWORD, 'REVERB_DASHBOARD_PASSWORD'),
-    token: text(d.token ?? env.REVERB_DASHBOARD_TOKEN, 'REVERB_DASHBOARD_TOKEN'),
+    enabled: bool(d.enabled ?? env.REVERB_DASHBOARD_ENABLED, 'REVERB_DASHBOARD_ENABLED') ?? false,
+    path: urlPath(d.path ?? env.REVERB_DASHBOARD_PATH, 'REVERB_DASHBOARD_PATH', '/dashboard'),
+    username: str(d.username ?? env.REVERB_DASHBOARD_USERNAME, 'REVERB_DASHBOARD_USERNAME'),
+    password: str(d.password ?? env.REVERB_DASHBOARD_PASSWORD, 'REVERB_DASHBOARD_PASSWORD'),
+    token: str(d.token ?? env.REVERB_DASHBOARD_TOKEN, 'REVERB_DASHBOARD_TOKEN'),
   };
   if (dashboard.enabled) {
     const basic = dashboard.username !== undefined && dashboard.password !== undefined;
@@ -109,8 +71,12 @@ export function parseOperationsConfig(file: Raw, env: Record<string, string | un
     metrics,
     dashboard,
     shutdownTimeoutMs:
-      (integer(s.timeout ?? env.REVERB_SHUTDOWN_TIMEOUT, 'REVERB_SHUTDOWN_TIMEOUT', 0, 3600) ?? 10) * 1000,
-    pidDir: text(s.pid_dir ?? env.REVERB_PID_DIR, 'REVERB_PID_DIR') ?? join(tmpdir(), 'react-reverb'),
+      (num(s.timeout ?? env.REVERB_SHUTDOWN_TIMEOUT, 'REVERB_SHUTDOWN_TIMEOUT', {
+        min: 0,
+        max: 3600,
+        integer: true,
+      }) ?? 10) * 1000,
+    pidDir: str(s.pid_dir ?? env.REVERB_PID_DIR, 'REVERB_PID_DIR') ?? join(tmpdir(), 'react-reverb'),
   };
 }
 
