@@ -1,7 +1,7 @@
 /** Starts the real server in-process on a free 127.0.0.1 port. */
 import { DEMO_APP } from '@react-reverb/test-helpers';
 import { defineConfig, type ServerConfig } from '../../src/config';
-import { createReverbServer, type ReverbServer } from '../../src/server';
+import { type CreateServerOptions, createReverbServer, type ReverbServer } from '../../src/server';
 
 export interface TestServer {
   readonly server: ReverbServer;
@@ -24,9 +24,10 @@ export const DEMO_APP_CONFIG = {
 export async function startTestServer(
   apps: ReadonlyArray<Record<string, unknown>> = [DEMO_APP_CONFIG],
   server: Partial<Omit<ServerConfig, 'apps'>> = {},
+  options: CreateServerOptions = {},
 ): Promise<TestServer> {
   const config = defineConfig({ apps, host: '127.0.0.1', port: 0, ...server });
-  const reverb = createReverbServer(config, { quiet: true });
+  const reverb = createReverbServer(config, { quiet: true, ...options });
   const { port } = await reverb.listen();
   const first = apps[0] as { id: string; key: string; secret: string };
   return {
