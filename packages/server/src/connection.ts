@@ -11,7 +11,7 @@ import {
   PusherEvent,
   type ServerMessage,
 } from '@react-reverb/core/protocol';
-import type { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { type FrameSink, writeText } from './broadcast';
 import type { Channel } from './channels';
 import type { AppConfig } from './config';
@@ -34,6 +34,10 @@ export interface ConnectionContext {
   readonly maxBufferedBytes: number;
   /** Per-app counters for metrics and the dashboard. */
   readonly traffic?: Traffic;
+  /** A text frame from the client, to dispatch. */
+  readonly onFrame: (conn: Connection, frame: string) => void;
+  /** The socket closed: unregister the connection. */
+  readonly onClosed: (conn: Connection, code: number) => void;
 }
 
 /** Cuts a close reason to the 123 bytes a close frame allows. */
@@ -45,6 +49,39 @@ function closeReason(message: string): string {
         .subarray(0, Limits.MAX_CLOSE_REASON_BYTES)
         .toString('utf8')
         .replace(/\uFFFD$/, '');
+}
+
+/**
+ * The socket class the server hands to `ws` (its `WebSocket` option). It carries its Connection and
+ * hands the socket's events straight to it: an `EventEmitter` listener costs every socket an `_events`
+ * dictionary (about 300 bytes, held for the connection's whole life), and closures would add their
+ * scope. Events of a socket with no connection yet (or other listeners) go through `emit` as usual.
+ */
+export class ClientSocket extends WebSocket {
+  connection?: Connection | undefined;
+
+  override emit(event: string | symbol, first?: unknown, second?: unknown): boolean {
+    const conn = this.connection;
+    if (conn === undefined) return super.emit(event, first, second);
+    switch (event) {
+      case 'message':
+        conn.receive(first as RawData, second as boolean);
+        break;
+      case 'ping':
+      case 'pong':
+        conn.touch();
+        break;
+      case 'error':
+        conn.context.logger.debug({ err: first, socketId: conn.socketId }, 'socket error');
+        break;
+      case 'close':
+        this.connection = undefined;
+        conn.context.onClosed(conn, first as number);
+        break;
+    }
+    // Others may listen too (shutdown waits for `close`).
+    return this.listenerCount(event) > 0 ? super.emit(event, first, second) : true;
+  }
 }
 
 export class Connection implements FrameSink {
@@ -61,14 +98,33 @@ export class Connection implements FrameSink {
   readonly traffic: AppTraffic;
 
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: ClientSocket,
     readonly socketId: string,
     readonly app: AppConfig,
-    private readonly context: ConnectionContext,
+    readonly context: ConnectionContext,
   ) {
     this.lastActivityMs = Date.now();
     this.clientEventRate = new RateWindow(app.limits.maxClientEventsPerSecond);
     this.traffic = context.traffic?.forApp(app.id) ?? new AppTraffic();
+    ws.connection = this;
+  }
+
+  /** A message from the client: any message proves it alive; text frames go to dispatch. */
+  receive(data: RawData, isBinary: boolean): void {
+    this.touch();
+    this.countIn(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+    if (this.closing) return;
+    try {
+      if (isBinary) {
+        this.sendError(ErrorCode.ReconnectImmediately, 'Binary frames are not supported');
+        return;
+      }
+      const frame = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+      if (this.context.debug) this.logFrame('in', frame);
+      this.context.onFrame(this, frame);
+    } catch (error) {
+      this.context.logger.error({ err: error, socketId: this.socketId }, 'frame handling failed');
+    }
   }
 
   get maxBufferedBytes(): number {

@@ -26,7 +26,7 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppRegistry, type RegistryStats } from './channels';
 import type { AppConfig, ServerConfig } from './config';
-import { Connection, type ConnectionContext } from './connection';
+import { ClientSocket, Connection, type ConnectionContext } from './connection';
 import { type DispatchContext, handleFrame } from './dispatch';
 import { ReverbEvents } from './hooks';
 import { HttpApi, sendJson } from './http-api';
@@ -173,6 +173,9 @@ class ReverbServerImpl implements ReverbServer {
       debug: config.debug,
       maxBufferedBytes: config.maxBufferedBytes,
       traffic: this.traffic,
+      onFrame: (conn, frame) =>
+        handleFrame(conn, frame, this.dispatchContexts.get(conn.app.id) as DispatchContext),
+      onClosed: (conn, code) => this.closed(conn, code),
     };
     this.httpApi = new HttpApi({
       pathPrefix: config.path,
@@ -186,6 +189,7 @@ class ReverbServerImpl implements ReverbServer {
     const largestMessage = Math.max(...config.apps.map((a) => a.maxMessageSize));
     this.wss = new WebSocketServer({
       noServer: true,
+      WebSocket: ClientSocket,
       perMessageDeflate: config.perMessageDeflate,
       clientTracking: false,
       // Frames over an app's max_message_size get a pusher:error; only absurd ones (4×) are cut by ws (1009).
@@ -365,10 +369,19 @@ class ReverbServerImpl implements ReverbServer {
 
   // ───────────── WebSocket ─────────────
 
+  /**
+   * Shared by every upgrading socket. A listener made inside `onUpgrade` would share that call's
+   * closure scope with the upgrade callback, and so keep the request (headers and all) alive for as
+   * long as the socket lives.
+   */
+  private readonly onUpgradeError = (error: Error): void => {
+    this.logger.debug({ err: error }, 'socket error during upgrade');
+  };
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => this.logger.debug({ err: error }, 'socket error during upgrade'));
+    socket.on('error', this.onUpgradeError);
     try {
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, req));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws as ClientSocket, req));
     } catch (error) {
       this.logger.warn({ err: error }, 'upgrade failed');
       socket.destroy();
@@ -432,7 +445,7 @@ class ReverbServerImpl implements ReverbServer {
     }
   }
 
-  private onWebSocket(ws: WebSocket, req: IncomingMessage): void {
+  private onWebSocket(ws: ClientSocket, req: IncomingMessage): void {
     const checked = this.checkConnection(req);
     if ('code' in checked) {
       this.logger.debug({ code: checked.code, url: req.url?.slice(0, 200) }, 'connection refused');
@@ -459,48 +472,28 @@ class ReverbServerImpl implements ReverbServer {
   }
 
   /** An accepted connection: its socket id, frame handling, and cleanup on close. */
-  private accept(ws: WebSocket, app: AppConfig): void {
+  private accept(ws: ClientSocket, app: AppConfig): void {
     const registry = this.registries.get(app.id) as AppRegistry;
     const socketId = this.newSocketId();
     const conn = new Connection(ws, socketId, app, this.connectionContext);
     this.socketIds.add(socketId);
     this.connectionCount++;
     registry.addConnection(conn);
-    const context = this.dispatchContexts.get(app.id) as DispatchContext;
-
-    ws.on('message', (data, isBinary) => {
-      conn.touch();
-      conn.countIn(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
-      if (conn.closing) return;
-      try {
-        if (isBinary) {
-          conn.sendError(ErrorCode.ReconnectImmediately, 'Binary frames are not supported');
-          return;
-        }
-        const frame = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
-        if (this.config.debug) conn.logFrame('in', frame);
-        handleFrame(conn, frame, context);
-      } catch (error) {
-        this.logger.error({ err: error, socketId }, 'frame handling failed');
-      }
-    });
-    const touch = () => conn.touch();
-    ws.on('ping', touch);
-    ws.on('pong', touch);
-    ws.on('error', (error) => this.logger.debug({ err: error, socketId }, 'socket error'));
-    ws.once('close', (code) => {
-      this.connectionCount--;
-      this.socketIds.delete(socketId);
-      registry.removeConnection(conn);
-      void this.adapter.releaseConnection(app.id);
-      this.events.emit('connection_closed', { appId: app.id, socketId, code });
-    });
-
     this.events.emit('connection_opened', { appId: app.id, socketId });
     conn.sendMessage({
       event: PusherEvent.ConnectionEstablished,
       data: { socket_id: socketId, activity_timeout: app.activityTimeout },
     });
+  }
+
+  /** The socket of an accepted connection closed. */
+  private closed(conn: Connection, code: number): void {
+    const { app, socketId } = conn;
+    this.connectionCount--;
+    this.socketIds.delete(socketId);
+    this.registries.get(app.id)?.removeConnection(conn);
+    void this.adapter.releaseConnection(app.id);
+    this.events.emit('connection_closed', { appId: app.id, socketId, code });
   }
 
   /** §9, on the shared tick: each connection checks its own silence (see `Connection.checkActivity`). */
