@@ -1,30 +1,43 @@
-// N raw WebSocket connections, each subscribed to its own public channel: time to establish, server
-// RSS per connection, and event-loop lag while idle with pings running (client-side ping RTT on a
-// probe connection, the same measure for both servers).
+// N raw WebSocket connections subscribed to public channels: time to establish, server RSS per
+// connection, and event-loop lag while idle with pings running (client-side ping RTT on a probe
+// connection, the same measure for both servers). Two layouts: every connection on its own channel
+// (`connections-N`), and all on one channel (`connections-N-shared`), the layout of the issue's
+// reference figure (soketi: 10,000 subscribed in about 15.7 s), where soketi's per-subscriber cost
+// grows with the channel's size.
 import { connect, ms, split, usage, withTarget, withWorkers, workersCpu } from '../harness.mjs';
 import { Histogram, round } from '../stats.mjs';
 
-/** @typedef {{ count: number, pingIntervalMs: number, lagMs: number, probeEveryMs: number }} Params */
+/** @typedef {{ count: number, shared: boolean, pingIntervalMs: number, lagMs: number, probeEveryMs: number }} Params */
+
+/** @param {number} count */
+const label = (count) => (count >= 1000 ? `${count / 1000}k` : `${count}`);
 
 /** @type {import('./index.mjs').Scenario<Params>} */
 export const connections = {
   name: 'connections',
-  summary: 'N connections subscribed to a public channel each: connect time, RSS/conn, idle ping RTT',
+  summary: 'N connections on public channels (own or one shared): connect time, RSS/conn, idle ping RTT',
   variants(size) {
     const p = size.connections;
-    return p.counts.map((count) => ({
-      name: `connections-${count >= 1000 ? `${count / 1000}k` : count}`,
-      params: { count, pingIntervalMs: p.pingIntervalMs, lagMs: p.lagMs, probeEveryMs: p.probeEveryMs },
+    const timing = { pingIntervalMs: p.pingIntervalMs, lagMs: p.lagMs, probeEveryMs: p.probeEveryMs };
+    const own = p.counts.map((count) => ({
+      name: `connections-${label(count)}`,
+      params: { count, shared: false, ...timing },
       connections: count,
       ...(count > 10_000 ? { targets: /** @type {const} */ (['ours']) } : {}),
     }));
+    const shared = p.sharedCounts.map((count) => ({
+      name: `connections-${label(count)}-shared`,
+      params: { count, shared: true, ...timing },
+      connections: count,
+    }));
+    return [...own, ...shared];
   },
   async measure(kind, params, ctx) {
     return withTarget(kind, (target) =>
       withWorkers('clients', ctx.clientWorkers, async (workers) => {
         /** @type {import('../harness.mjs').ConnSpec[]} */
         const specs = Array.from({ length: params.count }, (_, i) => ({
-          channels: [`bench-conn-${i}`],
+          channels: [params.shared ? 'bench-conn-shared' : `bench-conn-${i}`],
           ...(i === 0 ? { role: /** @type {const} */ ('probe') } : {}),
         }));
         await new Promise((ok) => setTimeout(ok, 500));
