@@ -72,3 +72,23 @@ export function machineCpuSeconds() {
     .map(Number);
   return (user + nice + system + irq + softirq) / CLOCK_TICKS;
 }
+
+/**
+ * Jiffies of the whole machine (all cores) from /proc/stat: busy and total. The difference of two
+ * readings says how busy the machine was, so a throughput figure can show when cores, not code,
+ * were the limit.
+ * @returns {{ busy: number, total: number }}
+ */
+export function machineJiffies() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [, ...fields] = line.trim().split(/\s+/);
+    const values = fields.map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    const idle = (values[3] ?? 0) + (values[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}

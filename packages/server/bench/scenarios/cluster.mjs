@@ -12,7 +12,7 @@ import {
   withTarget,
   withWorkers,
 } from '../harness.mjs';
-import { cpuSeconds } from '../proc.mjs';
+import { cpuSeconds, machineJiffies } from '../proc.mjs';
 import { Histogram, round } from '../stats.mjs';
 import { startRedis, startTarget } from '../targets.mjs';
 
@@ -41,6 +41,8 @@ async function throughput(nodes, clients, publisher, params) {
   await resetClients(clients);
   const first = /** @type {import('../targets.mjs').Target} */ (nodes[0]);
   const cpuBefore = nodes.reduce((a, n) => a + cpuSeconds(n.pid), 0);
+  const machineBefore = machineJiffies();
+  const startedAt = performance.now();
   const run = await publisher.call(
     'runTracked',
     {
@@ -56,6 +58,8 @@ async function throughput(nodes, clients, publisher, params) {
   const expected = run.ok * params.subscribers;
   const got = await waitDelivered(clients, expected);
   const cpu = nodes.reduce((a, n) => a + cpuSeconds(n.pid), 0) - cpuBefore;
+  const machineAfter = machineJiffies();
+  const seconds = (performance.now() - startedAt) / 1000;
   await Promise.all(clients.map((c) => c.call('close')));
   return {
     nodes: nodes.length,
@@ -69,6 +73,14 @@ async function throughput(nodes, clients, publisher, params) {
     latencyMs: ms(got.latency),
     trackedLatencyMs: ms(Histogram.from([run.trackedLatency])),
     cpuPerDeliveryUs: round((cpu * 1e6) / Math.max(1, got.received), 2),
+    // Cores the server nodes kept busy, and how busy the whole machine was (servers, clients, Redis):
+    // near 100 % the cores, not the servers, bound the speedup.
+    serverCoresUsed: round(cpu / seconds, 2),
+    machineBusyPercent: round(
+      (100 * (machineAfter.busy - machineBefore.busy)) /
+        Math.max(1, machineAfter.total - machineBefore.total),
+      1,
+    ),
   };
 }
 
