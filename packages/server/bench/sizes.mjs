@@ -3,7 +3,13 @@
 
 export const SIZES = {
   small: {
-    connections: { counts: [1000], sharedCounts: [1000], pingIntervalMs: 5000, lagMs: 2000, probeEveryMs: 20 },
+    connections: {
+      counts: [1000],
+      sharedCounts: [1000],
+      pingIntervalMs: 5000,
+      lagMs: 2000,
+      probeEveryMs: 20,
+    },
     fanout: { subscribers: 500, rate: 20, durationMs: 2000 },
     fanoutRooms: { channels: 100, perChannel: 10, rate: 100, durationMs: 2000 },
     fanoutPresence: { channels: 3, members: 100, rate: 20, durationMs: 2000 },
@@ -16,7 +22,13 @@ export const SIZES = {
   full: {
     // 50k only against ours: it is an absolute target (lag p99 < 50 ms), and soketi at 50k would add
     // about a minute and a half to the run.
-    connections: { counts: [1000, 10_000, 50_000], sharedCounts: [10_000], pingIntervalMs: 10_000, lagMs: 5000, probeEveryMs: 20 },
+    connections: {
+      counts: [1000, 10_000, 50_000],
+      sharedCounts: [10_000],
+      pingIntervalMs: 10_000,
+      lagMs: 5000,
+      probeEveryMs: 20,
+    },
     fanout: { subscribers: 10_000, rate: 3, durationMs: 10_000 },
     fanoutRooms: { channels: 1000, perChannel: 10, rate: 200, durationMs: 10_000 },
     fanoutPresence: { channels: 20, members: 100, rate: 50, durationMs: 10_000 },

@@ -1,13 +1,13 @@
 // A publisher process: triggers bench events through the signed HTTP API (`POST /events`,
-// `POST /batch_events`) over a keep-alive agent. Requests are signed with @react-reverb/core/signing
-// and sent with plain node:http: the `pusher` SDK (node-fetch) costs several times the server's own
-// time per request on a busy machine, which would measure the client instead of the server.
+// `POST /batch_events`) over persistent connections. Requests are signed with @react-reverb/core/signing
+// and sent by the lean client of http-client.mjs: the `pusher` SDK (node-fetch), and even node:http,
+// cost as much CPU per request as the server, which on a busy machine measures the client instead.
 // Driven over IPC like workers/clients.mjs.
-import { Agent, request } from 'node:http';
 import { encodeClientMessage, InternalEvent, PusherEvent } from '@react-reverb/core/protocol';
 import { signHttpRequest } from '@react-reverb/core/signing';
 import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
+import { httpPool } from '../http-client.mjs';
 import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
 
@@ -27,41 +27,34 @@ import { serveCommands } from './ipc.mjs';
  * @returns {Publish}
  */
 function client(server, inflight) {
-  const agent = new Agent({ keepAlive: true, maxSockets: inflight });
-  return (endpoint, payload) =>
-    new Promise((ok, fail) => {
-      const body = JSON.stringify(payload);
-      const path = `/apps/${server.app.id}/${endpoint}`;
-      const params = signHttpRequest({
-        method: 'POST',
-        path,
-        body,
-        key: server.app.key,
-        secret: server.app.secret,
-      });
-      const req = request(
-        {
-          host: server.host,
-          port: server.port,
-          method: 'POST',
-          path: `${path}?${new URLSearchParams(params)}`,
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          /** @type {Buffer[]} */
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode === 200) ok();
-            else fail(new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-          });
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
-      req.on('error', fail);
-      req.end(body);
+  const pool = httpPool(server.host, server.port, inflight);
+  return async (endpoint, payload) => {
+    const body = JSON.stringify(payload);
+    const path = `/apps/${server.app.id}/${endpoint}`;
+    const params = signHttpRequest({
+      method: 'POST',
+      path,
+      body,
+      key: server.app.key,
+      secret: server.app.secret,
     });
+    const answer = await withTimeout(pool.request('POST', `${path}?${new URLSearchParams(params)}`, body));
+    if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
+  };
+}
+
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @returns {Promise<T>}
+ */
+function withTimeout(promise) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const timeout = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error('no answer in 10 s')), 10_000);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() => clearTimeout(timer));
 }
 
 /** @param {number} ms */
