@@ -87,9 +87,10 @@ export const connections = {
       checks.push({ metric: 'connectMs', label: '10k connect+subscribe ≤ 0.5× soketi', maxRatio: 0.5 });
       checks.push({ metric: 'rssPerConnKb', label: 'RSS/conn ≤ 0.8× soketi', maxRatio: 0.8 });
     }
-    if (count >= 50_000) {
-      checks.push({ metric: 'idlePingRttMs.p99', label: '50k held, lag p99 < 50 ms', below: 50 });
-      checks.push({ metric: 'closedWhileIdle', label: '50k held, none closed', equals: 0 });
+    if (count > 10_000) {
+      const held = label(count);
+      checks.push({ metric: 'idlePingRttMs.p99', label: `${held} held, lag p99 < 50 ms`, below: 50 });
+      checks.push({ metric: 'closedWhileIdle', label: `${held} held, none closed`, equals: 0 });
     }
     return checks;
   },
