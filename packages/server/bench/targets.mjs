@@ -1,7 +1,7 @@
 // Starts and stops the servers under test (ours, the soketi peer) and redis-server, all on 127.0.0.1
 // free ports, each in its own process group so a stop (or the exit handler) takes its whole tree.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,17 @@ import { ensureSoketiPeer } from './soketi-peer.mjs';
 const serverPackage = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const oursBin = join(serverPackage, 'bin/reverb.js');
 const oursBuilt = join(serverPackage, 'dist/cli.js');
+
+/**
+ * The node flags of the `reverb` command's first line (`#!/usr/bin/env -S node <flags>`): the bench
+ * runs our server exactly as `reverb start` runs, and not through a shim process that would count in
+ * its process tree.
+ */
+function oursNodeFlags() {
+  const shebang = readFileSync(oursBin, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!.*?\bnode\b(.*)$/.exec(shebang);
+  return (match?.[1] ?? '').split(' ').filter(Boolean);
+}
 
 /** The one app both servers get. Secrets here are throwaway bench values. */
 export const BENCH_APP = Object.freeze({ id: '4242', key: 'bench-key-0001', secret: 'bench-secret-0001' });
@@ -199,6 +210,7 @@ export async function startTarget(kind, options = {}) {
       process.execPath,
       // BENCH_SERVER_NODE_ARGS: extra node flags for our server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
       [
+        ...oursNodeFlags(),
         ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         oursBin,
         'start',

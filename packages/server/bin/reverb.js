@@ -1,5 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `reverb` command: a shim over the built CLI (dist/cli.js). On a fresh checkout it builds first.
+// The node flag in the first line caps V8's young generation at 2 MB per semi-space (default: grows
+// to 16 MB): a connection burst no longer leaves ~32 MB of new space resident, which is about 2 KB
+// of RSS per connection at 10k connections (bench: connections-10k, 6.5 → 4.6 KB) at no measured
+// CPU cost. npm and pnpm bin shims pass shebang flags on; the `reverb` package script repeats it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
