@@ -1,7 +1,7 @@
 // Building blocks the scenarios share: start a server and client workers for the length of a
 // measurement, connect subscribers, wait for deliveries, read the server's CPU and memory.
 import { startWorkers, stopWorkers } from './pool.mjs';
-import { cpuSeconds, rssBytes } from './proc.mjs';
+import { cpuSeconds, rssBytes, systemCpuSeconds } from './proc.mjs';
 import { Histogram, round } from './stats.mjs';
 import { startTarget } from './targets.mjs';
 
@@ -165,7 +165,12 @@ export async function waitDelivered(workers, expected, options = {}) {
  * @param {Target} target
  */
 export function usage(target) {
-  return { cpu: cpuSeconds(target.pid), rss: rssBytes(target.pid), at: performance.now() };
+  return {
+    cpu: cpuSeconds(target.pid),
+    systemCpu: systemCpuSeconds(target.pid),
+    rss: rssBytes(target.pid),
+    at: performance.now(),
+  };
 }
 
 /**
@@ -186,6 +191,8 @@ export function usageDelta(before, after) {
   const cpu = after.cpu - before.cpu;
   return {
     cpuSeconds: round(cpu, 3),
+    // Share of that CPU spent in the kernel (system time): socket writes and reads.
+    kernelPercent: round((100 * (after.systemCpu - before.systemCpu)) / Math.max(cpu, 1e-9), 1),
     cpuPercent: round((100 * cpu) / seconds, 1),
     seconds: round(seconds, 2),
   };

@@ -11,14 +11,18 @@ export const CLOCK_TICKS = (() => {
   }
 })();
 
-/** @param {number} pid @returns {{ ppid: number, cpuTicks: number } | undefined} */
+/** @param {number} pid @returns {{ ppid: number, cpuTicks: number, systemTicks: number } | undefined} */
 function readStat(pid) {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
     // After the name: state(0) ppid(1) … utime(11) stime(12)
-    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      systemTicks: Number(fields[12]),
+    };
   } catch {
     return undefined;
   }
@@ -48,6 +52,17 @@ export function cpuSeconds(root) {
   return ticks / CLOCK_TICKS;
 }
 
+/**
+ * CPU seconds spent in the kernel (system time) by a process tree: for a fan-out, mostly the
+ * per-socket `write` and the loopback TCP work it does.
+ * @param {number} root
+ */
+export function systemCpuSeconds(root) {
+  let ticks = 0;
+  for (const pid of processTree(root)) ticks += readStat(pid)?.systemTicks ?? 0;
+  return ticks / CLOCK_TICKS;
+}
+
 /** Resident set size of a process tree in bytes (VmRSS). @param {number} root */
 export function rssBytes(root) {
   let kb = 0;
@@ -60,17 +75,6 @@ export function rssBytes(root) {
     }
   }
   return kb * 1024;
-}
-
-/** CPU seconds of this machine (all cores), to tell how busy the box was. */
-export function machineCpuSeconds() {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return (user + nice + system + irq + softirq) / CLOCK_TICKS;
 }
 
 /**

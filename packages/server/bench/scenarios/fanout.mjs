@@ -80,6 +80,7 @@ export function measureFanout(kind, plan, ctx) {
           latencyMs: ms(got.latency),
           cpuPerDeliveryUs: round((cpu.cpuSeconds * 1e6) / Math.max(1, got.received), 2),
           serverCpuPercent: cpu.cpuPercent,
+          serverKernelPercent: cpu.kernelPercent,
           clientCpuPercent: round((100 * clientCpu) / cpu.seconds, 1),
           triggerRequestMs: ms(Histogram.from([sent.requestLatency])),
           serverErrors: got.serverErrors,
