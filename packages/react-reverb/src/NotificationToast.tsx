@@ -1,10 +1,11 @@
 import type { EventMeta } from '@react-reverb/core';
-import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef } from 'react';
 import { useLatest } from './internal/useLatest';
 import { useNotificationListener } from './internal/useNotificationListener';
 import { useStore } from './internal/useStore';
 import {
   defaultToastStore,
+  type PauseReason,
   type Toast,
   type ToastInput,
   type ToastKind,
@@ -59,44 +60,51 @@ export function NotificationToast(props: NotificationToastProps): ReactNode {
     },
     [latest, store],
   );
-  const source = props.source;
-  const notifications = typeof source === 'string' ? source : null;
-  useNotificationListener(notifications, props.types, notifications !== null, deliver);
-  useEvent(
-    typeof source === 'object' ? source.channel : null,
-    typeof source === 'object' ? source.event : '',
-    deliver,
-  );
-  if (props.onNotification) return null;
-  return <ToastRegion {...props} store={store} />;
+  const { source } = props;
+  const channelSource = typeof source === 'object' ? source : undefined;
+  useNotificationListener(typeof source === 'string' ? source : null, props.types, !channelSource, deliver);
+  useEvent(channelSource?.channel, channelSource?.event ?? '', deliver);
+  return props.onNotification ? null : <ToastRegion {...props} store={store} />;
 }
 
+const REASONS: readonly PauseReason[] = ['hidden', 'hover', 'focus'];
+const MODIFIERS = ['alt', 'ctrl', 'shift', 'meta'] as const;
+
 function ToastRegion(props: NotificationToastProps & { readonly store: ToastStore }): ReactNode {
-  const { store, limit = 3, hotkey = 'alt+t', label = 'Notifications', closeLabel = 'Dismiss' } = props;
-  const toasts = useStore(store);
+  const {
+    store,
+    limit = 3,
+    hotkey = 'alt+t',
+    label = 'Notifications',
+    closeLabel = 'Dismiss',
+    render,
+  } = props;
+  const visible = useStore(store).slice(-Math.max(1, limit));
   const region = useRef<HTMLElement>(null);
-  const visible = toasts.slice(-Math.max(1, limit));
 
   useEffect(() => {
-    const onVisibility = () => (document.hidden ? store.pause('hidden') : store.resume('hidden'));
+    const onVisibility = () => store[document.hidden ? 'pause' : 'resume']('hidden');
     onVisibility();
     document.addEventListener('visibilitychange', onVisibility);
     return () => {
       document.removeEventListener('visibilitychange', onVisibility);
-      store.resume('hidden');
-      store.resume('hover');
-      store.resume('focus');
+      for (const reason of REASONS) store.resume(reason);
     };
   }, [store]);
 
   useEffect(() => {
     if (!hotkey) return;
-    const matches = parseHotkey(hotkey);
+    // `alt+t`, `ctrl+shift+k`: modifiers must match exactly; the key also by `code` (Alt+T is `†` on macOS).
+    const parts = hotkey.toLowerCase().split('+');
+    const key = parts.pop();
     const onKey = (event: globalThis.KeyboardEvent) => {
-      if (!matches(event)) return;
-      event.preventDefault();
-      const first = region.current?.querySelector<HTMLElement>('[data-rr-toast]');
-      (first ?? region.current)?.focus();
+      if (
+        MODIFIERS.every((m) => event[`${m}Key`] === parts.includes(m)) &&
+        (event.key.toLowerCase() === key || event.code.toLowerCase() === `key${key}`)
+      ) {
+        event.preventDefault();
+        (region.current?.querySelector<HTMLElement>('[data-rr-toast]') ?? region.current)?.focus();
+      }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
@@ -104,17 +112,9 @@ function ToastRegion(props: NotificationToastProps & { readonly store: ToastStor
 
   const dismiss = (id: string) => {
     // Keep focus in the region when the focused toast goes, instead of dropping it on <body>.
-    const hadFocus = region.current?.contains(document.activeElement) ?? false;
+    const hadFocus = region.current?.contains(document.activeElement);
     store.dismiss(id);
     if (hadFocus) region.current?.focus();
-  };
-  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
-    if (event.key !== 'Escape') return;
-    const focused = (event.target as HTMLElement).closest<HTMLElement>('[data-rr-toast]');
-    const id = focused?.dataset.rrToast ?? visible[visible.length - 1]?.id;
-    if (id === undefined) return;
-    event.preventDefault();
-    dismiss(id);
   };
 
   return (
@@ -124,7 +124,14 @@ function ToastRegion(props: NotificationToastProps & { readonly store: ToastStor
       tabIndex={-1}
       data-rr-toaster=""
       className={props.className}
-      onKeyDown={onKeyDown}
+      onKeyDown={(event) => {
+        const id =
+          (event.target as HTMLElement).closest<HTMLElement>('[data-rr-toast]')?.dataset.rrToast ??
+          visible[visible.length - 1]?.id;
+        if (event.key !== 'Escape' || id === undefined) return;
+        event.preventDefault();
+        dismiss(id);
+      }}
       onMouseEnter={() => store.pause('hover')}
       onMouseLeave={() => store.resume('hover')}
       onFocus={() => store.pause('focus')}
@@ -142,8 +149,8 @@ function ToastRegion(props: NotificationToastProps & { readonly store: ToastStor
             data-rr-toast={t.id}
             data-kind={t.kind}
           >
-            {props.render ? (
-              props.render(t, { dismiss: () => dismiss(t.id) })
+            {render ? (
+              render(t, { dismiss: () => dismiss(t.id) })
             ) : (
               <>
                 <div data-rr-toast-content="">
@@ -167,19 +174,6 @@ function ToastRegion(props: NotificationToastProps & { readonly store: ToastStor
   );
 }
 
-/** `alt+t`, `ctrl+shift+k`: modifiers must match exactly; the key by `code` (Alt+T is `†` on macOS). */
-function parseHotkey(hotkey: string): (event: globalThis.KeyboardEvent) => boolean {
-  const parts = hotkey.toLowerCase().split('+');
-  const key = parts[parts.length - 1] ?? '';
-  const want = (m: string) => parts.includes(m);
-  return (e) =>
-    e.altKey === want('alt') &&
-    e.ctrlKey === want('ctrl') &&
-    e.shiftKey === want('shift') &&
-    e.metaKey === want('meta') &&
-    (e.key.toLowerCase() === key || e.code.toLowerCase() === `key${key}`);
-}
-
 const KINDS: readonly string[] = ['info', 'success', 'warning', 'error'] satisfies ToastKind[];
 
 /** `title`/`message`/`body` of the payload; a notification's type name as the title fallback. */
@@ -188,6 +182,7 @@ function defaultFormat(data: unknown): ToastInput | null {
   if (typeof data !== 'object' || data === null) return null;
   const d = data as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  // `App\Notifications\InvoicePaid` → `Invoice Paid`.
   const typeName = text(d.type)
     ?.split(/[\\.]/)
     .pop()
@@ -195,12 +190,11 @@ function defaultFormat(data: unknown): ToastInput | null {
   const title = text(d.title) ?? typeName;
   const message = text(d.message) ?? text(d.body);
   if (title === undefined && message === undefined) return null;
-  const kind = typeof d.kind === 'string' && KINDS.includes(d.kind) ? (d.kind as ToastKind) : 'info';
   return {
-    ...(typeof d.id === 'string' ? { id: `notification-${d.id}` } : {}),
-    ...(title === undefined ? {} : { title }),
-    ...(message === undefined ? {} : { message }),
-    kind,
+    ...(typeof d.id === 'string' && { id: `notification-${d.id}` }),
+    ...(title !== undefined && { title }),
+    ...(message !== undefined && { message }),
+    kind: KINDS.includes(d.kind as string) ? (d.kind as ToastKind) : 'info',
     data,
   };
 }

@@ -34,6 +34,6 @@ export function ReverbProvider(props: ReverbProviderProps): ReactNode {
     };
   }, [owned, autoConnect]);
   const client = props.client ?? owned;
-  if (!client) throw new Error('react-reverb: <ReverbProvider> needs a `client` or `options` prop.');
+  if (!client) throw new Error('react-reverb: <ReverbProvider> needs `client` or `options`');
   return <ReverbContext.Provider value={client}>{props.children}</ReverbContext.Provider>;
 }

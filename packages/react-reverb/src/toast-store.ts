@@ -42,34 +42,37 @@ export interface ToastStoreOptions {
   readonly errorDuration?: number;
 }
 
+/** A toast's dismiss timer: what is left of its duration, counted from `startedAt` while it runs. */
 interface Timer {
   remaining: number;
   startedAt: number;
-  handle: ReturnType<typeof setTimeout> | null;
+  handle?: ReturnType<typeof setTimeout> | undefined;
 }
 
 const EMPTY: ReadonlyArray<Toast> = [];
 
 /** A small external store of toasts with pausable dismiss timers; no DOM, safe on the server. */
 export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
-  let toasts: ReadonlyArray<Toast> = EMPTY;
+  let toasts = EMPTY;
   let counter = 0;
   const listeners = new Set<() => void>();
   const timers = new Map<string, Timer>();
   const pauses = new Set<PauseReason>();
 
-  const emit = () => {
+  const publish = (next: ReadonlyArray<Toast>) => {
+    toasts = next;
     for (const listener of [...listeners]) listener();
   };
   const start = (id: string, timer: Timer) => {
-    if (pauses.size > 0 || !Number.isFinite(timer.remaining)) return;
-    timer.startedAt = Date.now();
-    timer.handle = setTimeout(() => store.dismiss(id), timer.remaining);
+    if (pauses.size === 0 && timer.remaining < Number.POSITIVE_INFINITY) {
+      timer.startedAt = Date.now();
+      timer.handle = setTimeout(() => store.dismiss(id), timer.remaining);
+    }
   };
-  const stop = (timer: Timer) => {
-    if (timer.handle === null) return;
+  const stop = (timer: Timer | undefined) => {
+    if (timer?.handle === undefined) return;
     clearTimeout(timer.handle);
-    timer.handle = null;
+    timer.handle = undefined;
     timer.remaining -= Date.now() - timer.startedAt;
   };
 
@@ -81,39 +84,47 @@ export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
     getSnapshot: () => toasts,
     getServerSnapshot: () => EMPTY,
     show(input) {
-      const i: ToastInput = typeof input === 'string' ? { message: input } : input;
-      const kind = i.kind ?? 'info';
-      const id = i.id ?? `toast-${++counter}`;
-      const duration =
-        i.duration ?? (kind === 'error' ? (options.errorDuration ?? 10_000) : (options.duration ?? 5_000));
-      const toast: Toast = { id, title: i.title, message: i.message, kind, duration, data: i.data };
-      const old = timers.get(id);
-      if (old) stop(old);
-      const timer: Timer = { remaining: duration, startedAt: 0, handle: null };
+      const {
+        id = `toast-${++counter}`,
+        kind = 'info',
+        title,
+        message,
+        data,
+        duration,
+      } = typeof input === 'string' ? ({ message: input } as ToastInput) : input;
+      const toast: Toast = {
+        id,
+        title,
+        message,
+        kind,
+        duration:
+          duration ?? (kind === 'error' ? (options.errorDuration ?? 10_000) : (options.duration ?? 5_000)),
+        data,
+      };
+      const replaced = timers.has(id);
+      stop(timers.get(id));
+      const timer: Timer = { remaining: toast.duration, startedAt: 0 };
       timers.set(id, timer);
       start(id, timer);
-      toasts = old ? toasts.map((t) => (t.id === id ? toast : t)) : [...toasts, toast];
-      emit();
+      publish(replaced ? toasts.map((t) => (t.id === id ? toast : t)) : [...toasts, toast]);
       return id;
     },
     dismiss(id) {
-      const gone = id === undefined ? toasts : toasts.filter((t) => t.id === id);
-      if (gone.length === 0) return;
-      for (const t of gone) {
-        const timer = timers.get(t.id);
-        if (timer?.handle) clearTimeout(timer.handle);
+      const keep = toasts.filter((t) => id !== undefined && t.id !== id);
+      if (keep.length === toasts.length) return;
+      for (const t of toasts) {
+        if (keep.includes(t)) continue;
+        stop(timers.get(t.id));
         timers.delete(t.id);
       }
-      toasts = id === undefined ? EMPTY : toasts.filter((t) => t.id !== id);
-      emit();
+      publish(keep.length === 0 ? EMPTY : keep);
     },
     pause(reason) {
       if (pauses.size === 0) for (const timer of timers.values()) stop(timer);
       pauses.add(reason);
     },
     resume(reason) {
-      if (!pauses.delete(reason) || pauses.size > 0) return;
-      for (const [id, timer] of timers) start(id, timer);
+      if (pauses.delete(reason) && pauses.size === 0) for (const [id, timer] of timers) start(id, timer);
     },
   };
   return store;

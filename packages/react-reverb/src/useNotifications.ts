@@ -27,6 +27,8 @@ interface State<T extends object> {
   readonly unreadCount: number;
 }
 
+const NONE: State<never> = { notifications: [], unreadCount: 0 };
+
 /**
  * Laravel broadcast notifications on `channelName` (see `notificationChannel(id)`), deduplicated by
  * `id` (a redelivery is not a new notification) and filtered by `types` in dot or backslash form.
@@ -35,7 +37,7 @@ export function useNotifications<T extends object = Record<string, unknown>>(
   channelName: string | null | undefined,
   options: UseNotificationsOptions<T> = {},
 ): UseNotificationsResult<T> {
-  const [state, setState] = useState<State<T>>({ notifications: [], unreadCount: 0 });
+  const [state, setState] = useState<State<T>>(NONE);
   const latest = useLatest(options);
   useNotificationListener<T>(channelName, options.types, options.enabled ?? true, (notification, meta) => {
     const limit = Math.max(1, latest.current.limit ?? 50);
@@ -46,6 +48,6 @@ export function useNotifications<T extends object = Record<string, unknown>>(
     latest.current.onNotification?.(notification, meta);
   });
   const markAllRead = useCallback(() => setState((prev) => ({ ...prev, unreadCount: 0 })), []);
-  const clear = useCallback(() => setState({ notifications: [], unreadCount: 0 }), []);
+  const clear = useCallback(() => setState(NONE), []);
   return useMemo(() => ({ ...state, markAllRead, clear }), [state, markAllRead, clear]);
 }

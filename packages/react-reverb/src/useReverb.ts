@@ -6,8 +6,7 @@ ReverbContext.displayName = 'ReverbContext';
 
 export function missingProviderError(): Error {
   return new Error(
-    'react-reverb: no client found. Wrap your app in <ReverbProvider client={createReverbClient({...})}> ' +
-      "or <ReverbProvider options={{ key, host, ... }}> (in tests: <MockReverbProvider> from 'react-reverb/testing').",
+    'react-reverb: no client. Wrap the app in <ReverbProvider client={…}> or <ReverbProvider options={…}> (tests: <MockReverbProvider>)',
   );
 }
 

@@ -5,50 +5,48 @@
 import { AuthError } from './errors';
 import type { ChannelAuthorization, ReverbClientOptions, UserAuthentication } from './types';
 
-/** Echo's defaults (Laravel's broadcasting routes). */
-export const DEFAULT_AUTH_ENDPOINT = '/broadcasting/auth';
-export const DEFAULT_USER_AUTH_ENDPOINT = '/broadcasting/user-auth';
-
 type Resolvable = Record<string, string> | (() => Record<string, string>) | undefined;
 
 function resolve(value: Resolvable): Record<string, string> {
   return typeof value === 'function' ? value() : (value ?? {});
 }
 
+/** POSTs `fields` and returns the JSON answer when it has the string `field` (and `auth`). */
 async function postForm(
   options: ReverbClientOptions,
   endpoint: string,
   socketId: string,
   fields: Record<string, string>,
+  field: 'auth' | 'user_data',
 ): Promise<Record<string, unknown>> {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-    'X-Socket-ID': socketId,
-    ...(options.csrfToken === undefined ? {} : { 'X-CSRF-TOKEN': options.csrfToken }),
-    ...resolve(options.auth?.headers),
+  const init: RequestInit = {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      'X-Socket-ID': socketId,
+      ...(options.csrfToken === undefined ? {} : { 'X-CSRF-TOKEN': options.csrfToken }),
+      ...resolve(options.auth?.headers),
+    },
+    // The protocol's own fields win over custom params of the same name.
+    body: new URLSearchParams({ ...resolve(options.auth?.params), ...fields }).toString(),
   };
-  // The protocol's own fields win over custom params of the same name.
-  const body = new URLSearchParams({ ...resolve(options.auth?.params), ...fields }).toString();
-  const init: RequestInit = { method: 'POST', headers, body };
   let response: Response;
   try {
-    response = await (options.fetch ? options.fetch(endpoint, init) : fetch(endpoint, init));
+    // Looked up at call time: tests and polyfills may install `fetch` after this module loaded.
+    response = await (options.fetch ?? fetch)(endpoint, init);
   } catch (error) {
     throw new AuthError(`Auth request to ${endpoint} failed: ${(error as Error).message}`);
   }
-  if (!response.ok)
-    throw new AuthError(`Auth endpoint ${endpoint} answered ${response.status}`, response.status);
-  let json: unknown;
-  try {
-    json = await response.json();
-  } catch {
-    throw new AuthError(`Auth endpoint ${endpoint} did not answer JSON`, response.status);
+  const { ok, status } = response;
+  const json = ok ? ((await response.json().catch(() => null)) as Record<string, unknown> | null) : null;
+  if (typeof json?.auth !== 'string' || typeof json[field] !== 'string') {
+    throw new AuthError(
+      `Auth endpoint ${endpoint} answered ${status}${ok ? ` without a "${field}" string` : ''}`,
+      status,
+    );
   }
-  if (typeof json !== 'object' || json === null || typeof (json as { auth?: unknown }).auth !== 'string') {
-    throw new AuthError(`Auth endpoint ${endpoint} answered without an "auth" string`, response.status);
-  }
-  return json as Record<string, unknown>;
+  return json;
 }
 
 export async function authorizeChannel(
@@ -56,23 +54,29 @@ export async function authorizeChannel(
   socketId: string,
   channelName: string,
 ): Promise<ChannelAuthorization> {
-  if (options.authorize) return options.authorize({ socketId, channelName });
-  const endpoint = options.authEndpoint ?? DEFAULT_AUTH_ENDPOINT;
-  return (await postForm(options, endpoint, socketId, {
-    socket_id: socketId,
-    channel_name: channelName,
-  })) as unknown as ChannelAuthorization;
+  return options.authorize
+    ? options.authorize({ socketId, channelName })
+    : ((await postForm(
+        options,
+        // Echo's default (Laravel's broadcasting routes).
+        options.authEndpoint ?? '/broadcasting/auth',
+        socketId,
+        { socket_id: socketId, channel_name: channelName },
+        'auth',
+      )) as unknown as ChannelAuthorization);
 }
 
 export async function authenticateUser(
   options: ReverbClientOptions,
   socketId: string,
 ): Promise<UserAuthentication> {
-  if (options.authenticateUser) return options.authenticateUser(socketId);
-  const endpoint = options.userAuthEndpoint ?? DEFAULT_USER_AUTH_ENDPOINT;
-  const json = await postForm(options, endpoint, socketId, { socket_id: socketId });
-  if (typeof json.user_data !== 'string') {
-    throw new AuthError(`User auth endpoint ${endpoint} answered without a "user_data" string`);
-  }
-  return json as unknown as UserAuthentication;
+  return options.authenticateUser
+    ? options.authenticateUser(socketId)
+    : ((await postForm(
+        options,
+        options.userAuthEndpoint ?? '/broadcasting/user-auth',
+        socketId,
+        { socket_id: socketId },
+        'user_data',
+      )) as unknown as UserAuthentication);
 }

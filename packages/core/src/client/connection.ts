@@ -8,14 +8,19 @@
  * close code behind a synthetic 1000, needs a new instance after `close()` (#165), and at 3.2 KB gzip
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
-import { readServerMessage } from '../protocol/codec';
+import { encodeClientMessage, readServerMessage } from '../protocol/codec';
 import { PONG_NOT_RECEIVED, reconnectPolicyFor, SSL_ONLY } from '../protocol/error-codes';
 import { CONNECTION_ESTABLISHED, ERROR, PING, PONG } from '../protocol/events';
-import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS } from '../protocol/limits';
+import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/limits';
 import type { ConnectionEstablishedMessage, ErrorMessage, ServerMessage } from '../protocol/messages';
-import { reconnectDelay } from './reconnect-delay';
-import { Store } from './store';
-import type { ConnectionError, ConnectionSnapshot, ConnectionStatus, TimerProvider } from './types';
+import { createStore, type Store } from './store';
+import type {
+  ConnectionError,
+  ConnectionSnapshot,
+  ConnectionStatus,
+  ReverbClientOptions,
+  TimerProvider,
+} from './types';
 
 /** The part of the browser WebSocket API we use; `ws` in Node provides the same. */
 export interface WebSocketLike {
@@ -29,24 +34,20 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-export interface ConnectionConfig {
-  /** The socket URL; `tls` turns true after a 4000 close. */
-  readonly url: (tls: boolean) => string;
-  /** Start with TLS (`forceTLS`, port 443, a `wss:` url). */
-  readonly tls: boolean;
-  readonly WebSocket: WebSocketConstructor | undefined;
-  readonly timers: TimerProvider;
-  /** Our cap on the activity timeout, ms; the server's `activity_timeout` may shorten it. */
-  readonly activityTimeout: number;
-  readonly pongTimeout: number;
+/** Sent as `version` in the socket URL. */
+export const CLIENT_VERSION = '0.1.0';
+
+/** The socket URL of protocol.md §1; `tls` turns true after a 4000 close. */
+function socketUrl(options: ReverbClientOptions, tls: boolean): string {
+  const { url, key, port = tls ? 443 : 80 } = options;
+  const base = url
+    ? url.replace(/\/+$/, '').replace(/^ws:/, tls ? 'wss:' : 'ws:')
+    : `${tls ? 'wss' : 'ws'}://${options.host}:${port}`;
+  return `${base}${options.wsPath ?? ''}/app/${encodeURIComponent(key)}?protocol=${PROTOCOL_VERSION}&client=react-reverb&version=${CLIENT_VERSION}`;
 }
 
-export interface ConnectionHandlers {
-  onConnected(socketId: string): void;
-  /** The connected socket is gone (closed, timed out or `disconnect()`ed). */
-  onDisconnected(): void;
-  onMessage(message: ServerMessage): void;
-}
+/** The back-off ceiling, ms. */
+export const MAX_RETRY_DELAY_MS = 30_000;
 
 /** How long a socket may take from `new WebSocket` to `connection_established`. */
 export const CONNECTION_TIMEOUT_MS = 10_000;
@@ -57,58 +58,59 @@ const OPEN = 1;
 /** An error is always followed by a close, which carries the code we act on. */
 const ignore = () => {};
 
-export const IDLE_CONNECTION: ConnectionSnapshot = {
-  state: 'initialized',
-  socketId: null,
-  attempt: 0,
-  nextRetryAt: null,
-  lastError: null,
-};
+/** What a fresh start and a successful connection both reset. */
+const FRESH = { attempt: 0, nextRetryAt: null, lastError: null } as const;
 
-type TimerName = 'retry' | 'handshake' | 'activity' | 'pong' | 'unavailable';
+export const IDLE_CONNECTION: ConnectionSnapshot = { ...FRESH, state: 'initialized', socketId: null };
 
-export class Connection {
-  readonly store = new Store<ConnectionSnapshot>(IDLE_CONNECTION);
-  #socket: WebSocketLike | null = null;
-  /** Becomes true for good after a 4000 close (the app only takes wss). */
-  #tls: boolean;
-  #activityMs: number;
-  readonly #handles = new Map<TimerName, unknown>();
-  #removeHints: (() => void) | null = null;
+/** The one pending step: the retry while waiting for one, else the deadline of the current socket. */
+type Step = 'retry' | 'handshake' | 'activity' | 'pong';
 
-  readonly #config: ConnectionConfig;
-  readonly #handlers: ConnectionHandlers;
-
-  constructor(config: ConnectionConfig, handlers: ConnectionHandlers) {
-    this.#config = config;
-    this.#handlers = handlers;
-    this.#activityMs = config.activityTimeout;
-    this.#tls = config.tls;
-  }
-
-  get #state(): ConnectionStatus {
-    return this.store.getSnapshot().state;
-  }
-
+export interface Connection {
+  readonly store: Store<ConnectionSnapshot>;
   /** Starts connecting; a no-op while a connection is up or being attempted. */
-  connect(): void {
-    const state = this.#state;
-    if (state !== 'initialized' && state !== 'disconnected' && state !== 'failed') return;
-    this.store.update({ state: 'connecting', attempt: 0, nextRetryAt: null, lastError: null });
-    this.#removeHints ??= listenForHints(this);
-    this.#watchUnavailable();
-    this.#open();
-  }
-
+  connect(): void;
   /** Closes for good (until the next `connect()`). */
-  disconnect(): void {
-    this.#halt('disconnected', this.store.getSnapshot().lastError);
+  disconnect(): void;
+  /** Sends a frame when connected; returns false (and drops it) otherwise. */
+  send(frame: string): boolean;
+}
+
+/** Closures rather than a class: private state and helpers then minify to one-letter names. */
+export function createConnection(
+  options: ReverbClientOptions,
+  timers: TimerProvider,
+  onConnected: (socketId: string) => void,
+  /** The connected socket is gone (closed, timed out or `disconnect()`ed). */
+  onDisconnected: () => void,
+  onMessage: (message: ServerMessage) => void,
+): Connection {
+  const store = createStore<ConnectionSnapshot>(IDLE_CONNECTION);
+  const { update, getSnapshot } = store;
+  const { url, pongTimeout = PONG_TIMEOUT_MS, activityTimeout = CLIENT_ACTIVITY_TIMEOUT_MS } = options;
+  let step: Step | undefined;
+  let stepTimer: unknown;
+  /** Runs while connecting or reconnecting; undefined when not. */
+  let unavailableTimer: unknown;
+  let socket: WebSocketLike | null = null;
+  /** Starts true with `forceTLS`, port 443 or a `wss:` url; true for good after a 4000 close (wss only). */
+  let tls = options.forceTLS ?? (url ? url.startsWith('wss:') : options.port === 443);
+  /** Our cap, shortened by the server's `activity_timeout`. */
+  let activityMs = activityTimeout;
+  let removeHints: (() => void) | null = null;
+  const state = (): ConnectionStatus => getSnapshot().state;
+
+  function connect(): void {
+    const current = state();
+    if (current !== 'initialized' && current !== 'disconnected' && current !== 'failed') return;
+    update({ ...FRESH, state: 'connecting' });
+    removeHints ??= listenForHints(check);
+    watchUnavailable();
+    open();
   }
 
-  /** Sends a frame when connected; returns false (and drops it) otherwise. */
-  send(frame: string): boolean {
-    const socket = this.#socket;
-    if (this.#state !== 'connected' || socket === null || socket.readyState !== OPEN) return false;
+  function send(frame: string): boolean {
+    if (state() !== 'connected' || socket === null || socket.readyState !== OPEN) return false;
     socket.send(frame);
     return true;
   }
@@ -117,152 +119,143 @@ export class Connection {
    * A hint that the network changed (online, tab visible again, offline): retry now if waiting, or
    * prove the connected socket is alive with a ping.
    */
-  check(): void {
-    if (this.#handles.has('retry')) {
-      this.#clearTimer('retry');
-      this.#open();
-    } else if (this.#state === 'connected') this.#ping();
+  function check(): void {
+    if (step === 'retry') {
+      cancelStep();
+      open();
+    } else if (state() === 'connected') ping();
   }
 
-  #open(): void {
-    const { WebSocket: Socket, url } = this.#config;
-    this.store.update({ nextRetryAt: null });
+  function open(): void {
+    const Socket = (options.WebSocket ?? globalThis.WebSocket) as WebSocketConstructor | undefined;
+    update({ nextRetryAt: null });
     if (Socket === undefined) {
-      this.#halt('failed', {
-        code: null,
-        message: 'No WebSocket implementation: pass options.WebSocket (e.g. the ws package in Node)',
-      });
+      halt('failed', { code: null, message: 'No WebSocket: pass options.WebSocket' });
       return;
     }
-    let socket: WebSocketLike;
+    let opened: WebSocketLike;
     try {
-      socket = new Socket(url(this.#tls));
+      opened = new Socket(socketUrl(options, tls));
     } catch (error) {
-      this.#lost(null, `Cannot open the socket: ${(error as Error).message}`);
+      lost(null, `Cannot open the socket: ${(error as Error).message}`);
       return;
     }
-    this.#socket = socket;
-    socket.onmessage = (event) => this.#receive(String(event.data));
-    socket.onclose = (event) => this.#lost(event.code, event.reason || `Closed with code ${event.code}`);
-    socket.onerror = ignore;
-    this.#startTimer('handshake', CONNECTION_TIMEOUT_MS, () =>
-      this.#lost(null, `No connection_established within ${CONNECTION_TIMEOUT_MS} ms`),
-    );
+    socket = opened;
+    opened.onmessage = (event) => receive(String(event.data));
+    opened.onclose = (event) => lost(event.code, event.reason || `Closed with code ${event.code}`);
+    opened.onerror = ignore;
+    schedule('handshake', CONNECTION_TIMEOUT_MS, () => lost(null, 'No connection_established in time'));
   }
 
-  #receive(frame: string): void {
-    this.#clearTimer('pong');
-    if (this.#state === 'connected') this.#armActivity();
+  function receive(frame: string): void {
+    // Any frame proves the socket alive: the pong wait (if any) ends and the activity clock restarts.
+    if (state() === 'connected') armActivity();
     const message = readServerMessage(frame);
     if (message === undefined) return;
     switch (message.event) {
       case CONNECTION_ESTABLISHED:
-        this.#established((message as ConnectionEstablishedMessage).data);
+        established((message as ConnectionEstablishedMessage).data);
         return;
       case PING:
-        this.send(JSON.stringify({ event: PONG, data: {} }));
+        send(encodeClientMessage({ event: PONG }));
         return;
       case PONG:
         return;
       case ERROR: {
         const { code, message: text } = (message as ErrorMessage).data;
         // During the handshake the frame announces the close that follows: act on it now (as pusher-js does).
-        if (this.#state !== 'connected' && typeof code === 'number' && code >= 4000) {
-          this.#lost(code, text);
+        if (state() !== 'connected' && typeof code === 'number' && code >= 4000) {
+          lost(code, text);
           return;
         }
-        this.store.update({ lastError: { code, message: text } });
+        update({ lastError: { code, message: text } });
       }
     }
-    if (this.#state === 'connected') this.#handlers.onMessage(message);
+    if (state() === 'connected') onMessage(message);
   }
 
-  #established(data: ConnectionEstablishedMessage['data']): void {
-    if (this.#state === 'connected') return;
-    this.#clearTimer('handshake');
-    this.#clearTimer('unavailable');
+  function established(data: ConnectionEstablishedMessage['data']): void {
+    if (state() === 'connected') return;
+    stopUnavailable();
     const serverMs = data.activity_timeout * 1000;
-    this.#activityMs =
-      serverMs > 0 ? Math.min(this.#config.activityTimeout, serverMs) : this.#config.activityTimeout;
-    this.store.update({
-      state: 'connected',
-      socketId: data.socket_id,
-      attempt: 0,
-      nextRetryAt: null,
-      lastError: null,
-    });
-    this.#armActivity();
-    this.#handlers.onConnected(data.socket_id);
+    activityMs = serverMs > 0 ? Math.min(activityTimeout, serverMs) : activityTimeout;
+    update({ ...FRESH, state: 'connected', socketId: data.socket_id });
+    armActivity();
+    onConnected(data.socket_id);
   }
 
   /** Without a connection for this long, the state says `unavailable` (attempts go on). */
-  #watchUnavailable(): void {
-    this.#startTimer('unavailable', UNAVAILABLE_TIMEOUT_MS, () =>
-      this.store.update({ state: 'unavailable' }),
-    );
+  function watchUnavailable(): void {
+    unavailableTimer = timers.setTimeout(() => {
+      unavailableTimer = undefined;
+      update({ state: 'unavailable' });
+    }, UNAVAILABLE_TIMEOUT_MS);
   }
 
   /** After `activityMs` without a frame, ping; the pong timer then waits for any frame. */
-  #armActivity(): void {
-    this.#startTimer('activity', this.#activityMs, () => this.#ping());
+  function armActivity(): void {
+    schedule('activity', activityMs, ping);
   }
 
-  #ping(): void {
-    if (this.#handles.has('pong')) return;
-    this.send(JSON.stringify({ event: PING, data: {} }));
-    this.#startTimer('pong', this.#config.pongTimeout, () =>
-      this.#lost(PONG_NOT_RECEIVED, `No reply to a ping within ${this.#config.pongTimeout} ms`),
-    );
+  function ping(): void {
+    if (step === 'pong') return;
+    send(encodeClientMessage({ event: PING }));
+    schedule('pong', pongTimeout, () => lost(PONG_NOT_RECEIVED, `No pong within ${pongTimeout} ms`));
   }
 
   /** Drops the socket and applies the close-code policy. `code` null: no code (timeout, open failure). */
-  #lost(code: number | null, message: string): void {
-    const wasConnected = this.#dropSocket();
+  function lost(code: number | null, message: string): void {
     const lastError: ConnectionError = { code, message };
     const policy = code === null ? 'retry' : reconnectPolicyFor(code);
     if (policy === 'stop') {
-      this.#halt('failed', lastError, wasConnected);
+      halt('failed', lastError);
       return;
     }
-    if (code === SSL_ONLY) this.#tls = true;
-    const attempt = this.store.getSnapshot().attempt + 1;
-    const delay = policy === 'now' && attempt === 1 ? 0 : reconnectDelay(attempt);
-    const state = this.#state;
-    this.store.update({
-      state: state === 'unavailable' ? 'unavailable' : 'reconnecting',
+    const wasConnected = dropSocket();
+    if (code === SSL_ONLY) tls = true;
+    const attempt = getSnapshot().attempt + 1;
+    // Back-off with jitter: 1 s, 2 s, 4 s … capped at 30 s, each stretched by up to half again at random so
+    // clients dropped together don't return together; never below 1 s, which is what 4100–4199 ask for.
+    const delay =
+      policy === 'now' && attempt === 1
+        ? 0
+        : Math.round(Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (attempt - 1)) * (1 + Math.random() / 2));
+    const previous = state();
+    update({
+      state: previous === 'unavailable' ? 'unavailable' : 'reconnecting',
       socketId: null,
       attempt,
-      nextRetryAt: this.#config.timers.now() + delay,
+      nextRetryAt: timers.now() + delay,
       lastError,
     });
-    if (!this.#handles.has('unavailable') && state !== 'unavailable') this.#watchUnavailable();
-    this.#startTimer('retry', delay, () => this.#open());
-    if (wasConnected) this.#handlers.onDisconnected();
+    if (unavailableTimer === undefined && previous !== 'unavailable') watchUnavailable();
+    schedule('retry', delay, open);
+    if (wasConnected) onDisconnected();
   }
 
   /** Stops every timer and socket and settles in a terminal state. */
-  #halt(state: 'disconnected' | 'failed', lastError: ConnectionError | null, wasConnected = false): void {
-    const connected = this.#dropSocket() || wasConnected;
-    for (const name of [...this.#handles.keys()]) this.#clearTimer(name);
-    this.#removeHints?.();
-    this.#removeHints = null;
-    this.store.update({ state, socketId: null, nextRetryAt: null, lastError });
-    if (connected) this.#handlers.onDisconnected();
+  function halt(next: 'disconnected' | 'failed', lastError: ConnectionError | null): void {
+    const connected = dropSocket();
+    stopUnavailable();
+    removeHints?.();
+    removeHints = null;
+    update({ state: next, socketId: null, nextRetryAt: null, lastError });
+    if (connected) onDisconnected();
   }
 
   /** Detaches and closes the current socket; true when it was connected. */
-  #dropSocket(): boolean {
-    const wasConnected = this.#state === 'connected';
-    const socket = this.#socket;
-    this.#socket = null;
-    for (const name of ['handshake', 'activity', 'pong'] as const) this.#clearTimer(name);
-    if (socket !== null) {
-      socket.onmessage = socket.onclose = null;
+  function dropSocket(): boolean {
+    const wasConnected = state() === 'connected';
+    const dropped = socket;
+    socket = null;
+    cancelStep();
+    if (dropped !== null) {
+      dropped.onmessage = dropped.onclose = null;
       // Not null: `ws` in Node answers close() on a still-connecting socket with an error event ("closed
       // before the connection was established"), which an EventEmitter throws when nobody listens.
-      socket.onerror = ignore;
+      dropped.onerror = ignore;
       try {
-        socket.close(1000);
+        dropped.close(1000);
       } catch {
         // Already closing: nothing to do.
       }
@@ -270,53 +263,45 @@ export class Connection {
     return wasConnected;
   }
 
-  #startTimer(name: TimerName, ms: number, run: () => void): void {
-    this.#clearTimer(name);
-    this.#handles.set(
-      name,
-      this.#config.timers.setTimeout(() => {
-        this.#handles.delete(name);
-        run();
-      }, ms),
-    );
+  function schedule(next: Step, ms: number, run: () => void): void {
+    cancelStep();
+    step = next;
+    stepTimer = timers.setTimeout(() => {
+      step = undefined;
+      run();
+    }, ms);
   }
 
-  #clearTimer(name: TimerName): void {
-    if (!this.#handles.has(name)) return;
-    this.#config.timers.clearTimeout(this.#handles.get(name));
-    this.#handles.delete(name);
+  function cancelStep(): void {
+    if (step !== undefined) timers.clearTimeout(stepTimer);
+    step = undefined;
   }
-}
 
-export const DEFAULT_PONG_TIMEOUT_MS = PONG_TIMEOUT_MS;
-export const DEFAULT_ACTIVITY_TIMEOUT_MS = CLIENT_ACTIVITY_TIMEOUT_MS;
+  function stopUnavailable(): void {
+    if (unavailableTimer !== undefined) timers.clearTimeout(unavailableTimer);
+    unavailableTimer = undefined;
+  }
 
-interface HintTarget {
-  addEventListener(type: string, listener: () => void): void;
-  removeEventListener(type: string, listener: () => void): void;
-}
-
-function hintTarget(value: unknown): HintTarget | undefined {
-  return typeof (value as Partial<HintTarget> | undefined)?.addEventListener === 'function'
-    ? (value as HintTarget)
-    : undefined;
+  return { store, connect, disconnect: () => halt('disconnected', getSnapshot().lastError), send };
 }
 
 /**
  * `online`, `offline` and `visibilitychange` where the platform has them (browsers, workers for the
  * first two); nothing in Node. Looked up when connecting, never at module scope.
  */
-function listenForHints(connection: Connection): () => void {
-  const scope = hintTarget(globalThis);
-  const doc = typeof document === 'undefined' ? undefined : hintTarget(document);
-  const check = () => connection.check();
+function listenForHints(check: () => void): () => void {
+  const doc = typeof document === 'undefined' ? undefined : document;
   const visible = () => {
-    if (typeof document !== 'undefined' && document.visibilityState === 'visible') check();
+    if (doc?.visibilityState === 'visible') check();
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
-    scope?.[method]('online', check);
-    scope?.[method]('offline', check);
-    doc?.[method]('visibilitychange', visible);
+    const on = (target: unknown, type: string, listener: () => void) =>
+      (target as Partial<Record<typeof method, (type: string, listener: () => void) => void>> | undefined)?.[
+        method
+      ]?.(type, listener);
+    on(globalThis, 'online', check);
+    on(globalThis, 'offline', check);
+    on(doc, 'visibilitychange', visible);
   };
   listen('addEventListener');
   return () => listen('removeEventListener');

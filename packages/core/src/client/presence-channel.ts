@@ -1,7 +1,7 @@
 /**
- * A presence channel: the members snapshot (immutable, join order, kept and marked stale while
- * reconnecting) and join/leave listeners. After a resubscribe the fresh list is compared with the
- * stale one, so listeners hear of everyone who came or went while the socket was down.
+ * The presence part of a presence channel: the members snapshot (immutable, join order, kept and
+ * marked stale while reconnecting) and join/leave listeners. After a resubscribe the fresh list is
+ * compared with the stale one, so listeners hear of everyone who came or went while the socket was down.
  */
 import { MEMBER_ADDED } from '../protocol/events';
 import type {
@@ -9,11 +9,9 @@ import type {
   MemberRemovedMessage,
   ServerMessage,
   SubscriptionSucceededMessage,
-  UserInfo,
 } from '../protocol/messages';
-import { ReverbChannel } from './channel';
-import { Listeners } from './listeners';
-import { Store } from './store';
+import { createListeners } from './listeners';
+import { createStore } from './store';
 import type { ChannelAuthorization, PresenceChannel, PresenceMember, PresenceSnapshot } from './types';
 
 export const EMPTY_PRESENCE: PresenceSnapshot<never> = {
@@ -24,82 +22,83 @@ export const EMPTY_PRESENCE: PresenceSnapshot<never> = {
   stale: false,
 };
 
-type MemberListener<Info> = (member: PresenceMember<Info>) => void;
+type Member = PresenceMember<unknown>;
 
-export class ReverbPresenceChannel<Info = UserInfo> extends ReverbChannel implements PresenceChannel<Info> {
-  readonly presence = new Store<PresenceSnapshot<Info>>(EMPTY_PRESENCE);
-  /** Join and leave listeners, by the names 'join' and 'leave'. */
-  #memberListeners = new Listeners();
-  /** Our user id, from the `channel_data` the app server signed. */
-  #myId: string | null = null;
-
-  onJoin(listener: MemberListener<Info>): () => void {
-    return this.#memberListeners.add('join', (member) => listener(member as PresenceMember<Info>));
-  }
-
-  onLeave(listener: MemberListener<Info>): () => void {
-    return this.#memberListeners.add('leave', (member) => listener(member as PresenceMember<Info>));
-  }
-
-  protected override authorized(authorization: ChannelAuthorization): void {
-    try {
-      const data = JSON.parse(authorization.channel_data ?? '{}') as { user_id?: unknown };
-      this.#myId = data.user_id === undefined || data.user_id === null ? null : String(data.user_id);
-    } catch {
-      this.#myId = null;
-    }
-  }
-
-  protected override succeeded(data: SubscriptionSucceededMessage['data']): void {
-    const { ids = [], hash = {} } = data.presence ?? {};
-    const members = ids.map((id) => ({ id, info: (hash[id] ?? null) as Info }));
-    const before = this.presence.getSnapshot();
-    this.#publish(members);
-    // After a reconnect, report the difference with the list we kept.
-    if (before.stale) {
-      const now = new Set(ids);
-      const was = new Set(before.members.map((m) => m.id));
-      for (const m of before.members) if (!now.has(m.id)) this.#notify('leave', m);
-      for (const m of members) if (!was.has(m.id)) this.#notify('join', m);
-    }
-  }
-
-  protected override member(message: ServerMessage): void {
-    const { members } = this.presence.getSnapshot();
-    if (message.event === MEMBER_ADDED) {
-      const { user_id: id, user_info: info } = (message as MemberAddedMessage).data;
-      if (members.some((m) => m.id === id)) return;
-      const member = { id, info: (info ?? null) as Info };
-      this.#publish([...members, member]);
-      this.#notify('join', member);
-    } else {
-      const { user_id: id } = (message as MemberRemovedMessage).data;
-      const member = members.find((m) => m.id === id);
-      if (member === undefined) return;
-      this.#publish(members.filter((m) => m !== member));
-      this.#notify('leave', member);
-    }
-  }
-
-  override suspend(): void {
-    super.suspend();
-    if (this.presence.getSnapshot().members.length > 0) this.presence.update({ stale: true });
-  }
-
-  override leave(): void {
-    super.leave();
-    this.#myId = null;
-    this.presence.update(EMPTY_PRESENCE);
-  }
-
-  #notify(event: 'join' | 'leave', member: PresenceMember<Info>): void {
-    this.#memberListeners.emit(member, { event, channel: this.name });
-  }
-
-  #publish(members: ReadonlyArray<PresenceMember<Info>>): void {
-    const me = members.find((m) => m.id === this.#myId) ?? null;
-    this.presence.update({ members, me, myId: this.#myId, count: members.length, stale: false });
-  }
+/** What the channel adds to its public object, and the points where it tells the presence part. */
+export interface Presence {
+  readonly api: Pick<PresenceChannel<unknown>, 'presence' | 'onJoin' | 'onLeave'>;
+  authorized(authorization: ChannelAuthorization): void;
+  succeeded(data: SubscriptionSucceededMessage['data']): void;
+  member(message: ServerMessage): void;
+  suspend(): void;
+  leave(): void;
 }
 
-/** A fresh wrapper per call, so the same function added twice is two listeners, removed one at a time. */
+export function createPresence(channel: string): Presence {
+  const presence = createStore<PresenceSnapshot<unknown>>(EMPTY_PRESENCE);
+  const { update, getSnapshot } = presence;
+  /** Join and leave listeners, by the names 'join' and 'leave'. */
+  const listeners = createListeners();
+  /** Our user id, from the `channel_data` the app server signed. */
+  let myId: string | null = null;
+
+  const notify = (event: 'join' | 'leave', member: Member) => listeners.emit(member, { event, channel });
+  const publish = (members: readonly Member[]) =>
+    update({
+      members,
+      me: members.find((m) => m.id === myId) ?? null,
+      myId,
+      count: members.length,
+      stale: false,
+    });
+  const on =
+    (event: 'join' | 'leave') =>
+    (listener: (member: Member) => void): (() => void) =>
+      listeners.add(event, (member) => listener(member as Member));
+
+  return {
+    api: { presence, onJoin: on('join'), onLeave: on('leave') },
+    authorized(authorization) {
+      try {
+        const id = (JSON.parse(authorization.channel_data ?? '{}') as { user_id?: unknown }).user_id;
+        myId = id == null ? null : String(id);
+      } catch {
+        myId = null;
+      }
+    },
+    succeeded(data) {
+      const { ids = [], hash = {} } = data.presence ?? {};
+      const members = ids.map((id) => ({ id, info: hash[id] ?? null }));
+      const before = getSnapshot();
+      publish(members);
+      // After a reconnect, report the difference with the list we kept.
+      if (before.stale) {
+        for (const m of before.members) if (!ids.includes(m.id)) notify('leave', m);
+        for (const m of members) if (!before.members.some((b) => b.id === m.id)) notify('join', m);
+      }
+    },
+    member(message) {
+      const { members } = getSnapshot();
+      if (message.event === MEMBER_ADDED) {
+        const { user_id: id, user_info: info } = (message as MemberAddedMessage).data;
+        if (members.some((m) => m.id === id)) return;
+        const member = { id, info: info ?? null };
+        publish([...members, member]);
+        notify('join', member);
+      } else {
+        const { user_id: id } = (message as MemberRemovedMessage).data;
+        const member = members.find((m) => m.id === id);
+        if (member === undefined) return;
+        publish(members.filter((m) => m !== member));
+        notify('leave', member);
+      }
+    },
+    suspend() {
+      if (getSnapshot().members.length > 0) update({ stale: true });
+    },
+    leave() {
+      myId = null;
+      update(EMPTY_PRESENCE);
+    },
+  };
+}

@@ -1,53 +1,45 @@
 import { MAX_CLIENT_EVENTS_PER_SECOND } from '../protocol/limits';
 import type { TimerProvider } from './types';
 
-/** A channel as the outbox sees it: can it take a whisper now, and where does one go back if not. */
-export interface WhisperSource {
-  isSubscribed(): boolean;
-  requeue(frame: string): void;
-}
-
 /**
  * The server allows 10 client events per second per connection (protocol.md §3.10, 4301 beyond);
  * spacing sends this far apart keeps any one-second window at 9 or fewer.
  */
 export const WHISPER_SPACING_MS = Math.ceil(1000 / (MAX_CLIENT_EVENTS_PER_SECOND - 1));
 
+/**
+ * Hands a whisper frame to the outbox, with its channel's `ready` (subscribed now?) and `requeue`
+ * (where the frame goes back when the channel lost its subscription meanwhile).
+ */
+export type WhisperOutbox = (frame: string, ready: () => boolean, requeue: (frame: string) => void) => void;
+
 /** The connection-wide whisper queue: sends in order, spaced out, only on subscribed channels. */
-export class WhisperOutbox {
-  #queue: Array<readonly [WhisperSource, string]> = [];
-  #lastSentAt = Number.NEGATIVE_INFINITY;
-  #timer: unknown = null;
+export function createWhisperOutbox(timers: TimerProvider, send: (frame: string) => boolean): WhisperOutbox {
+  const queue: Array<Parameters<WhisperOutbox>> = [];
+  let lastSentAt = -Infinity;
+  let timer: unknown = null;
 
-  readonly #timers: TimerProvider;
-  readonly #send: (frame: string) => boolean;
-
-  constructor(timers: TimerProvider, send: (frame: string) => boolean) {
-    this.#timers = timers;
-    this.#send = send;
-  }
-
-  push(source: WhisperSource, frame: string): void {
-    this.#queue.push([source, frame]);
-    this.#drain();
-  }
-
-  #drain(): void {
-    if (this.#timer !== null) return;
-    for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
-      const wait = this.#lastSentAt + WHISPER_SPACING_MS - this.#timers.now();
+  function drain(): void {
+    if (timer !== null) return;
+    for (let next = queue[0]; next !== undefined; next = queue[0]) {
+      const wait = lastSentAt + WHISPER_SPACING_MS - timers.now();
       if (wait > 0) {
-        this.#timer = this.#timers.setTimeout(() => {
-          this.#timer = null;
-          this.#drain();
+        timer = timers.setTimeout(() => {
+          timer = null;
+          drain();
         }, wait);
         return;
       }
-      this.#queue.shift();
-      const [source, frame] = next;
+      queue.shift();
+      const [frame, ready, requeue] = next;
       // The channel lost its subscription since (reconnect): back to its own queue until subscribed again.
-      if (source.isSubscribed() && this.#send(frame)) this.#lastSentAt = this.#timers.now();
-      else source.requeue(frame);
+      if (ready() && send(frame)) lastSentAt = timers.now();
+      else requeue(frame);
     }
   }
+
+  return (...entry) => {
+    queue.push(entry);
+    drain();
+  };
 }

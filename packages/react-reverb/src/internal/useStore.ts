@@ -1,5 +1,5 @@
 import type { ExternalStore } from '@react-reverb/core';
-import { useCallback, useSyncExternalStore } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 
 /**
  * Reads a core external store with React's own `useSyncExternalStore`: React 18 and 19 (our peer
@@ -8,9 +8,15 @@ import { useCallback, useSyncExternalStore } from 'react';
  * `getServerSnapshot` is always passed so SSR and hydration read the idle value.
  */
 export function useStore<T>(store: ExternalStore<T>): T {
-  const subscribe = useCallback((listener: () => void) => store.subscribe(listener), [store]);
-  const getSnapshot = useCallback(() => store.getSnapshot(), [store]);
-  const getServerSnapshot = useCallback(() => store.getServerSnapshot(), [store]);
+  const [subscribe, getSnapshot, getServerSnapshot] = useMemo(
+    () =>
+      [
+        (listener: () => void) => store.subscribe(listener),
+        () => store.getSnapshot(),
+        () => store.getServerSnapshot(),
+      ] as const,
+    [store],
+  );
   return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }
 

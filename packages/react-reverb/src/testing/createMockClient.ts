@@ -21,7 +21,6 @@ import {
   CLIENT_EVENT_PREFIX,
   channelNameProblem,
   channelTraits,
-  channelType,
   ReverbError,
   SERVER_TO_USER_PREFIX,
   type UserInfo,
@@ -150,7 +149,7 @@ class MockChannel implements PresenceChannel {
     if (!channelTraits(this.name).allowsClientEvents) {
       throw new ClientEventError(
         'REVERB_ERR_CLIENT_EVENT_CHANNEL',
-        `Whispers need a private or presence channel; ${this.name} is ${channelType(this.name)}`,
+        `Whispers need a private or presence channel, not ${this.name}`,
       );
     }
     const record = {
@@ -237,7 +236,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     if (problem !== undefined || name.startsWith(SERVER_TO_USER_PREFIX)) {
       throw new ReverbError(
         'REVERB_ERR_CHANNEL_NAME',
-        `Cannot subscribe to "${name}": ${problem ?? 'reserved for user events (use client.user)'}`,
+        `Cannot subscribe to "${name}": ${problem ?? 'reserved (use client.user)'}`,
       );
     }
     let channel = registry.get(name);
