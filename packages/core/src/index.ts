@@ -8,3 +8,5 @@ export { AuthError, ClientEventError } from './client/errors';
 export { formatEventName } from './client/event-name';
 export type * from './client/types';
 export { ReverbError } from './protocol/errors';
+// Re-exported so framework packages can name client events without loading the whole protocol entry.
+export { CLIENT_EVENT_PREFIX } from './protocol/events';

@@ -1,5 +1,5 @@
 import type { EventListener } from '@react-reverb/core';
-import { CLIENT_EVENT_PREFIX } from '@react-reverb/core/protocol';
+import { CLIENT_EVENT_PREFIX } from '@react-reverb/core';
 import { type UseEventOptions, useEvent } from './useEvent';
 
 /** Listens for a whisper (client event); `typing` and `client-typing` are the same event. */
