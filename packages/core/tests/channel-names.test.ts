@@ -6,6 +6,7 @@ import {
   channelNameProblem,
   channelTraits,
   channelType,
+  clientChannelTraits,
   isValidChannelName,
   isValidSocketId,
   Limits,
@@ -102,6 +103,31 @@ describe('channel traits', () => {
       allowsClientEvents: false,
       countsSubscriptions: false,
     });
+  });
+
+  it('clientChannelTraits gives the answers of channelTraits for the four a client reads', () => {
+    const same = (name: string) => {
+      const { requiresAuth, isPresence, isEncrypted, allowsClientEvents } = channelTraits(name);
+      expect(clientChannelTraits(name)).toEqual({
+        requiresAuth,
+        isPresence,
+        isEncrypted,
+        allowsClientEvents,
+      });
+    };
+    for (const [prefix] of CHANNEL_PREFIXES) {
+      same(prefix);
+      same(`${prefix}x`);
+      same(prefix.slice(0, -1));
+      same(`${prefix.slice(0, -1)}x`);
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom('', ...CHANNEL_PREFIXES.map(([p]) => p)),
+        fc.string({ maxLength: 20 }),
+        (prefix, rest) => same(prefix + rest),
+      ),
+    );
   });
 });
 

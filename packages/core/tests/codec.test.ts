@@ -13,6 +13,7 @@ import {
   isProtocolEvent,
   ProtocolError,
   parseData,
+  readServerMessageLoosely,
   type ServerMessage,
 } from '../src/protocol';
 
@@ -181,6 +182,31 @@ describe('both data encodings are accepted (§2)', () => {
       decodeServerMessage('{"event":"client-x","channel":"presence-a","data":"{}","user_id":17}'),
     );
     expect(message).toMatchObject({ user_id: '17' });
+  });
+
+  it('readServerMessageLoosely reads every fixture as decodeServerMessage does', () => {
+    for (const frame of Object.values(S2C)) {
+      expect(readServerMessageLoosely(frame)).toEqual(ok(decodeServerMessage(frame)));
+    }
+    expect(
+      readServerMessageLoosely('{"event":"client-x","channel":"presence-a","user_id":17}'),
+    ).toMatchObject({
+      user_id: '17',
+    });
+  });
+
+  it('readServerMessageLoosely: protocol data is always an object, app data is kept as sent', () => {
+    for (const data of [undefined, null, '', 'null', '5', '[1]', 'x']) {
+      const read = readServerMessageLoosely(JSON.stringify({ event: 'pusher:error', data }));
+      expect(read?.data).toBeInstanceOf(Object);
+    }
+    expect(readServerMessageLoosely('{"event":"x","channel":"c","data":"not json"}')?.data).toBe('not json');
+    expect(readServerMessageLoosely('{"event":"x","channel":"c"}')?.data).toBeUndefined();
+    // toEqual skips undefined properties: a channel that is not a string would show up here.
+    expect(readServerMessageLoosely('{"event":"x","channel":5}')).toEqual({ event: 'x' });
+    for (const frame of ['', 'null', '[]', '"pusher:ping"', '{"event":5}', '{"data":{}}', '{']) {
+      expect(readServerMessageLoosely(frame)).toBeUndefined();
+    }
   });
 
   it('client → server: subscribe with data as a JSON string', () => {
@@ -378,10 +404,11 @@ describe('properties', () => {
     );
   });
 
-  it('decodeServerMessage(encodeServerMessage(m)) equals m', () => {
+  it('decodeServerMessage(encodeServerMessage(m)) equals m, and so does readServerMessageLoosely', () => {
     fc.assert(
       fc.property(serverMessage, (m) => {
         expect(ok(decodeServerMessage(encodeServerMessage(m)))).toEqual(m);
+        expect(readServerMessageLoosely(encodeServerMessage(m))).toEqual(m);
       }),
       { numRuns: 500 },
     );
@@ -432,6 +459,8 @@ describe('properties', () => {
             expect(result.error.message.length).toBeGreaterThan(0);
           }
         }
+        const read = readServerMessageLoosely(frame);
+        if (read !== undefined) expect(typeof read.event).toBe('string');
       }),
       { numRuns: 1000 },
     );

@@ -92,6 +92,23 @@ export function channelTraits(name: string): ChannelTraits {
   return traitsOf(channelType(name));
 }
 
+/** The traits a client acts on when it subscribes and whispers. */
+export type ClientChannelTraits = Pick<
+  ChannelTraits,
+  'requiresAuth' | 'isPresence' | 'isEncrypted' | 'allowsClientEvents'
+>;
+
+/**
+ * `channelTraits` for clients: the same answers for these four traits, read from the name's prefix
+ * without the type table and cache, so a client bundle stays small.
+ */
+export function clientChannelTraits(name: string): ClientChannelTraits {
+  const isPresence = name.startsWith('presence-');
+  const isEncrypted = name.startsWith('private-encrypted-');
+  const requiresAuth = isPresence || name.startsWith('private-');
+  return { requiresAuth, isPresence, isEncrypted, allowsClientEvents: requiresAuth && !isEncrypted };
+}
+
 const CHANNEL_NAME_CHARS = /^[A-Za-z0-9_\-=@,.;]+$/;
 
 export type ChannelNameProblem = 'empty' | 'too-long' | 'bad-characters';

@@ -9,6 +9,7 @@ import {
   CONNECTION_ESTABLISHED,
   ERROR,
   isClientEventName,
+  isReservedEventName,
   MEMBER_ADDED,
   MEMBER_REMOVED,
   PING,
@@ -322,4 +323,27 @@ export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> 
 export function readServerMessage(frame: string): ServerMessage | undefined {
   const message = readServerFrame(frame);
   return isRefused(message) ? undefined : message;
+}
+
+/**
+ * A lighter `readServerMessage` for a client that checks the fields it reads itself (ours does, and
+ * drops a frame whose handling throws): a JSON object with a string `event`, or undefined. `data`
+ * follows the receivers' rule and is an object for protocol events (`{}` when absent or not an
+ * object); `channel` is a string or undefined; a `user_id` other than null becomes a string. Nothing in
+ * `data` is checked, so every field a handler reads from it must be treated as unknown.
+ */
+export function readServerMessageLoosely(frame: string): ServerMessage | undefined {
+  try {
+    const { event, channel, data, user_id } = JSON.parse(frame);
+    if (typeof event !== 'string') return undefined;
+    const value = parseData(data);
+    return {
+      event,
+      channel: typeof channel === 'string' ? channel : undefined,
+      data: !isReservedEventName(event) || value instanceof Object ? value : {},
+      user_id: user_id == null ? undefined : String(user_id),
+    } as ServerMessage;
+  } catch {
+    return undefined;
+  }
 }
