@@ -11,7 +11,7 @@ module.exports = [
     import: '*',
     ignore: [...react, 'tweetnacl'],
     gzip: true,
-    limit: '9.65 KB',
+    limit: '9.2 KB',
     modifyEsbuildConfig: fromCoreDist,
   },
   {

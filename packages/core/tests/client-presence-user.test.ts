@@ -87,6 +87,30 @@ describe('presence', () => {
     expect(channel.presence.getServerSnapshot().count).toBe(0);
   });
 
+  it('reads numeric user ids (Reverb passes channel_data through) as strings', async () => {
+    const client = connected();
+    const { channel } = client.retainPresence('presence-room.1');
+    await flush();
+    FakeWebSocket.last.receive({
+      event: 'pusher_internal:subscription_succeeded',
+      channel: 'presence-room.1',
+      data: JSON.stringify({ presence: { ids: [18, 17], hash: { 17: 'Ada', 18: 'Bob' }, count: 2 } }),
+    });
+    expect(channel.presence.getSnapshot()).toMatchObject({
+      members: [
+        { id: '18', info: 'Bob' },
+        { id: '17', info: 'Ada' },
+      ],
+      me: { id: '17', info: 'Ada' },
+    });
+    FakeWebSocket.last.receive({
+      event: 'pusher_internal:member_removed',
+      channel: 'presence-room.1',
+      data: JSON.stringify({ user_id: 18 }),
+    });
+    expect(channel.presence.getSnapshot().members).toEqual([{ id: '17', info: 'Ada' }]);
+  });
+
   it('retain() of a presence name gives the same presence channel', async () => {
     const client = connected();
     const viaRetain = client.retain('presence-room.1').channel;

@@ -4,7 +4,7 @@
  * `private-encrypted-` channels, decryption. The registry in `client.ts` decides when it joins and
  * leaves; this module only does it. Closures, not classes, so the private state minifies.
  */
-import { channelTraits } from '../protocol/channel-names';
+import { clientChannelTraits } from '../protocol/channel-names';
 import { encodeClientMessage } from '../protocol/codec';
 import { ReverbError } from '../protocol/errors';
 import {
@@ -64,7 +64,7 @@ export interface ReverbChannel extends Channel {
 }
 
 export function createChannel(name: string, context: ChannelContext): ReverbChannel {
-  const traits = channelTraits(name);
+  const traits = clientChannelTraits(name);
   const store = createStore<ChannelSnapshot>({ name, status: 'idle', error: null, subscriptionCount: null });
   const { update, getSnapshot, getServerSnapshot } = store;
   const listeners = createListeners();
@@ -143,33 +143,6 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
     return authorization;
   }
 
-  /**
-   * Opens an encrypted payload. When it does not open, the key may have been rotated: authorize once
-   * more for a fresh shared secret and try again, then drop the event (pusher-js does the same).
-   */
-  function decryptAndEmit(
-    event: string,
-    payload: unknown,
-    userId: string | undefined,
-    retried = false,
-  ): void {
-    try {
-      listeners.emit(decryptor!.decrypt(sharedSecret!, payload), eventMeta(event, name, userId));
-      return;
-    } catch {
-      if (retried || socketId === null) return;
-    }
-    const current = generation;
-    authorize(socketId).then(
-      (authorization) => {
-        if (current !== generation || typeof authorization.shared_secret !== 'string') return;
-        sharedSecret = authorization.shared_secret;
-        decryptAndEmit(event, payload, userId, true);
-      },
-      () => {},
-    );
-  }
-
   function handle(message: ServerMessage): void {
     switch (message.event) {
       case SUBSCRIPTION_SUCCEEDED: {
@@ -196,8 +169,23 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
     }
     const { event, data, user_id: userId } = message as ChannelEventMessage;
     if (event.startsWith(INTERNAL_EVENT_PREFIX)) return;
-    if (traits.isEncrypted && !event.startsWith(PUSHER_EVENT_PREFIX)) decryptAndEmit(event, data, userId);
-    else listeners.emit(data, eventMeta(event, name, userId));
+    const emit = (payload: unknown) => listeners.emit(payload, eventMeta(event, name, userId));
+    if (!traits.isEncrypted || event.startsWith(PUSHER_EVENT_PREFIX)) {
+      emit(data);
+      return;
+    }
+    // `decrypt` throws when the payload does not open (nothing is emitted then).
+    const open = () => emit(decryptor!.decrypt(sharedSecret!, data));
+    try {
+      open();
+    } catch {
+      // The key may have been rotated: authorize once more for a fresh shared secret and try again,
+      // then drop the event (pusher-js does the same).
+      const current = generation;
+      authorizeFor(socketId!)
+        .then(() => current === generation && open())
+        .catch(() => {});
+    }
   }
 
   return {

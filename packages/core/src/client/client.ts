@@ -3,7 +3,7 @@
  * the whisper outbox together. Nothing here touches `window` at module scope, so importing it is safe
  * in Node, SSR and workers; until `connect()` every store shows its idle snapshot.
  */
-import { channelNameProblem, channelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
+import { channelNameProblem, clientChannelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
 import { ReverbError } from '../protocol/errors';
 import type { ServerMessage, UserInfo } from '../protocol/messages';
 import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
@@ -141,7 +141,7 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
     disconnect: connection.disconnect,
     retain,
     retainPresence<Info = UserInfo>(name: string) {
-      if (!channelTraits(name).isPresence) {
+      if (!clientChannelTraits(name).isPresence) {
         throw new ReverbError('REVERB_ERR_NOT_PRESENCE', `${name} is not a presence channel`);
       }
       return retain(name) as unknown as RetainedChannel<PresenceChannel<Info>>;

@@ -8,7 +8,7 @@
  * close code behind a synthetic 1000, needs a new instance after `close()` (#165), and at 3.2 KB gzip
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
-import { encodeClientMessage, readServerMessage } from '../protocol/codec';
+import { encodeClientMessage, readServerMessageLoosely } from '../protocol/codec';
 import { PONG_NOT_RECEIVED, reconnectPolicyFor, SSL_ONLY } from '../protocol/error-codes';
 import { CONNECTION_ESTABLISHED, ERROR, PING, PONG } from '../protocol/events';
 import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/limits';
@@ -141,7 +141,15 @@ export function createConnection(
       return;
     }
     socket = opened;
-    opened.onmessage = (event) => receive(String(event.data));
+    opened.onmessage = (event) => {
+      try {
+        receive(String(event.data));
+      } catch {
+        // A frame whose fields are not what the protocol says (a non-conforming server) is dropped here,
+        // so bad input never throws out of the socket's handler. Listener errors never get this far:
+        // listeners.ts reports them on their own.
+      }
+    };
     opened.onclose = (event) => lost(event.code, event.reason || `Closed with code ${event.code}`);
     opened.onerror = ignore;
     schedule('handshake', CONNECTION_TIMEOUT_MS, () => lost(null, 'No connection_established in time'));
@@ -150,7 +158,7 @@ export function createConnection(
   function receive(frame: string): void {
     // Any frame proves the socket alive: the pong wait (if any) ends and the activity clock restarts.
     if (state() === 'connected') armActivity();
-    const message = readServerMessage(frame);
+    const message = readServerMessageLoosely(frame);
     if (message === undefined) return;
     switch (message.event) {
       case CONNECTION_ESTABLISHED:
@@ -175,7 +183,8 @@ export function createConnection(
   }
 
   function established(data: ConnectionEstablishedMessage['data']): void {
-    if (state() === 'connected') return;
+    // The loose reader checks no field: without a socket id there is no connection.
+    if (state() === 'connected' || typeof data.socket_id !== 'string') return;
     stopUnavailable();
     const serverMs = data.activity_timeout * 1000;
     activityMs = serverMs > 0 ? Math.min(activityTimeout, serverMs) : activityTimeout;

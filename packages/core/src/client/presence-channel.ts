@@ -6,9 +6,9 @@
 import { MEMBER_ADDED } from '../protocol/events';
 import type {
   MemberAddedMessage,
-  MemberRemovedMessage,
   ServerMessage,
   SubscriptionSucceededMessage,
+  UserInfo,
 } from '../protocol/messages';
 import { createListeners } from './listeners';
 import { createStore } from './store';
@@ -68,29 +68,38 @@ export function createPresence(channel: string): Presence {
     },
     succeeded(data) {
       const { ids = [], hash = {} } = data.presence ?? {};
-      const members = ids.map((id) => ({ id, info: hash[id] ?? null }));
+      // Ids as strings: Reverb passes a numeric user_id of channel_data through (member events and myId
+      // are strings too); hash keys are strings already.
+      const members = ids.map((id) => ({ id: String(id), info: hash[id] ?? null }));
       const before = getSnapshot();
       publish(members);
       // After a reconnect, report the difference with the list we kept.
       if (before.stale) {
-        for (const m of before.members) if (!ids.includes(m.id)) notify('leave', m);
-        for (const m of members) if (!before.members.some((b) => b.id === m.id)) notify('join', m);
+        const diff = (from: readonly Member[], to: readonly Member[], event: 'join' | 'leave') => {
+          for (const m of from) if (!to.some((b) => b.id === m.id)) notify(event, m);
+        };
+        diff(before.members, members, 'leave');
+        diff(members, before.members, 'join');
       }
     },
     member(message) {
+      const { user_id: rawId, user_info: info } = (message as MemberAddedMessage).data as {
+        user_id?: unknown;
+        user_info?: UserInfo;
+      };
+      // The loose reader checks no field: a member frame without a user id is dropped.
+      if (rawId == null) return;
+      const id = String(rawId);
       const { members } = getSnapshot();
+      const known = members.find((m) => m.id === id);
       if (message.event === MEMBER_ADDED) {
-        const { user_id: id, user_info: info } = (message as MemberAddedMessage).data;
-        if (members.some((m) => m.id === id)) return;
+        if (known) return;
         const member = { id, info: info ?? null };
         publish([...members, member]);
         notify('join', member);
-      } else {
-        const { user_id: id } = (message as MemberRemovedMessage).data;
-        const member = members.find((m) => m.id === id);
-        if (member === undefined) return;
-        publish(members.filter((m) => m !== member));
-        notify('leave', member);
+      } else if (known) {
+        publish(members.filter((m) => m !== known));
+        notify('leave', known);
       }
     },
     suspend() {

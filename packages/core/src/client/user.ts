@@ -4,8 +4,15 @@
  * every reconnect while the user has asked to be signed in.
  */
 import { serverToUserChannel } from '../protocol/channel-names';
-import { encodeClientMessage, isProtocolEvent } from '../protocol/codec';
-import { ERROR, SIGNIN, SIGNIN_SUCCESS, SUBSCRIBE, WATCHLIST_EVENTS } from '../protocol/events';
+import { encodeClientMessage } from '../protocol/codec';
+import {
+  ERROR,
+  isReservedEventName,
+  SIGNIN,
+  SIGNIN_SUCCESS,
+  SUBSCRIBE,
+  WATCHLIST_EVENTS,
+} from '../protocol/events';
 import type {
   ChannelEventMessage,
   ErrorMessage,
@@ -118,7 +125,7 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
       }
       const { event, channel, data } = message as ChannelEventMessage;
       const { id } = getSnapshot();
-      if (!isProtocolEvent(event) && id !== null && channel === serverToUserChannel(id)) {
+      if (!isReservedEventName(event) && id !== null && channel === serverToUserChannel(id)) {
         listeners.emit(data, eventMeta(event, channel, undefined));
       }
     },
