@@ -32,4 +32,17 @@ module.exports = [
     limit: '8 KB',
     modifyEsbuildConfig: fromCoreDist,
   },
+  {
+    name: 'every hook, the provider and helpers, without the toast UI (what @laravel/echo-react offers)',
+    path: 'dist/index.js',
+    import:
+      '{ createReverbClient, AuthError, ClientEventError, ReverbError, formatEventName, createReverbHooks, ' +
+      'ReverbProvider, ReverbContext, useReverb, useConnectionState, useSocketId, useChannel, useEvent, useListen, ' +
+      'usePresence, useWhisper, useListenForWhisper, useUser, useUserEvent, useNotifications, notificationChannel, ' +
+      'matchesNotificationType, normalizeNotificationType, BROADCAST_NOTIFICATION_EVENT }',
+    ignore: [...react, 'tweetnacl'],
+    gzip: true,
+    limit: '8 KB',
+    modifyEsbuildConfig: fromCoreDist,
+  },
 ];
