@@ -115,7 +115,12 @@ describe('RedisAdapter', () => {
       10_000,
       'presence written back',
     );
-    expect(log.lines().some((line) => String(line.msg).includes('Redis restarted empty'))).toBe(true);
+    // The members are visible before the resync finishes (counters, then the log line): wait for it.
+    await waitFor(
+      () => log.lines().some((line) => String(line.msg).includes('Redis restarted empty')),
+      5_000,
+      'the restart to be logged',
+    );
     expect(a.adapter.stats().connected).toBe(true);
   });
 
