@@ -30,6 +30,8 @@ const HELP = `usage: node bench/run.mjs [options]
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 const { values: args } = parseArgs({
+  // `pnpm bench -- --size small` hands the `--` separator on to the script (pnpm 12): drop it.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     scenario: { type: 'string' },
     size: { type: 'string', default: 'full' },
