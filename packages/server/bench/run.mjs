@@ -5,8 +5,8 @@
 //
 //   node bench/run.mjs [--scenario name[,name]] [--size small|full] [--target ours|soketi|both]
 //                      [--out results/<file>.json] [--workers N] [--list]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,24 @@ if (args.list) {
   process.exit(0);
 }
 if (plan.length === 0) fail(`no scenario matches ${args.scenario}`);
+
+// The client workers import @react-reverb/core's dist, and ours runs the server's dist. `pnpm bench` builds
+// them through turbo; `pnpm --filter @react-reverb/server bench` and `node bench/run.mjs` do not, so a fresh
+// checkout builds here once.
+const needed = [
+  resolve(benchDir, '../../core/dist/protocol.js'),
+  resolve(benchDir, '../../core/dist/signing.js'),
+  resolve(benchDir, '../dist/cli.js'),
+];
+if (!process.env.BENCH_ULIMIT_RAISED && needed.some((file) => !existsSync(file))) {
+  log('not built yet: building @react-reverb/server and its dependencies');
+  const built = spawnSync('pnpm', ['--filter', '@react-reverb/server...', 'run', 'build'], {
+    cwd: resolve(benchDir, '../../..'),
+    stdio: ['ignore', 2, 2],
+  });
+  if (built.status !== 0 || needed.some((file) => !existsSync(file)))
+    fail('the build failed; run `pnpm build`');
+}
 
 // File descriptors: the server and the client processes each hold one per connection. Raise the
 // soft limit by re-running under `ulimit -n` (root may raise the hard limit too).
