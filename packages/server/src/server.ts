@@ -86,15 +86,14 @@ class ReverbServerImpl implements ReverbServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly registries = new Map<string, AppRegistry>();
-  /** One per app, shared by its connections (nothing per connection to allocate). */
-  private readonly dispatchContexts = new Map<string, DispatchContext>();
+  /** One per app, shared by its connections: nothing per connection to allocate, no lookup per frame. */
+  private readonly connectionContexts = new Map<string, ConnectionContext>();
   private readonly appsByKey = new Map<string, AppConfig>();
   private readonly appsById = new Map<string, AppConfig>();
   private readonly socketIds = new Set<string>();
   private readonly adapter: Adapter;
   private readonly httpApi: HttpApi;
   private readonly ticker: Ticker;
-  private readonly connectionContext: ConnectionContext;
   private connectionCount = 0;
   private bound: { host: string; port: number } | undefined;
 
@@ -160,23 +159,22 @@ class ReverbServerImpl implements ReverbServer {
     const onAdapterError = (error: unknown) => this.logger.warn({ err: error }, 'adapter publish failed');
     const warn = (details: Record<string, unknown>, message: string) => this.logger.warn(details, message);
     for (const [appId, registry] of this.registries) {
-      this.dispatchContexts.set(appId, {
+      const dispatch: DispatchContext = {
         registry,
         adapter: this.adapter,
         events: this.events,
         onAdapterError,
         warn,
+      };
+      this.connectionContexts.set(appId, {
+        logger: this.logger,
+        debug: config.debug,
+        maxBufferedBytes: config.maxBufferedBytes,
+        traffic: this.traffic,
+        onFrame: (conn, frame) => handleFrame(conn, frame, dispatch),
+        onClosed: (conn, code) => this.closed(conn, code),
       });
     }
-    this.connectionContext = {
-      logger: this.logger,
-      debug: config.debug,
-      maxBufferedBytes: config.maxBufferedBytes,
-      traffic: this.traffic,
-      onFrame: (conn, frame) =>
-        handleFrame(conn, frame, this.dispatchContexts.get(conn.app.id) as DispatchContext),
-      onClosed: (conn, code) => this.closed(conn, code),
-    };
     this.httpApi = new HttpApi({
       pathPrefix: config.path,
       maxRequestSize: config.maxRequestSize,
@@ -475,7 +473,7 @@ class ReverbServerImpl implements ReverbServer {
   private accept(ws: ClientSocket, app: AppConfig): void {
     const registry = this.registries.get(app.id) as AppRegistry;
     const socketId = this.newSocketId();
-    const conn = new Connection(ws, socketId, app, this.connectionContext);
+    const conn = new Connection(ws, socketId, app, this.connectionContexts.get(app.id) as ConnectionContext);
     this.socketIds.add(socketId);
     this.connectionCount++;
     registry.addConnection(conn);
