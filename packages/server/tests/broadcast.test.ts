@@ -5,25 +5,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/broadcast';
 import { sdkFor } from './helpers/auth';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
-const opened: RawClient[] = [];
+const connect = rawClients();
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
 afterEach(() => {
   setFrameOnce(true);
-  for (const c of opened.splice(0)) c.ws.terminate();
 });
 
 async function subscribers(channel: string, n: number): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   for (let i = 0; i < n; i++) {
-    const c = await RawClient.open(t.wsUrl());
-    opened.push(c);
+    const c = await connect(t.wsUrl());
     c.send(subscribeFrame(channel));
     await c.nextEvent('pusher_internal:subscription_succeeded', channel);
     clients.push(c);
@@ -80,8 +78,7 @@ describe('backpressure', () => {
     });
     try {
       const open = async () => {
-        const c = await RawClient.open(small.wsUrl());
-        opened.push(c);
+        const c = await connect(small.wsUrl());
         c.send(subscribeFrame('firehose'));
         await c.nextEvent('pusher_internal:subscription_succeeded');
         return c;
@@ -131,8 +128,7 @@ describe('permessage-deflate (opt-in)', () => {
   });
 
   it('is off by default: the server declines the extension', async () => {
-    const c = await RawClient.open(t.wsUrl(), { perMessageDeflate: true });
-    opened.push(c);
+    const c = await connect(t.wsUrl(), { perMessageDeflate: true });
     expect(c.ws.extensions).toBe('');
   });
 });

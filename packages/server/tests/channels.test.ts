@@ -3,9 +3,9 @@
  * no leaks after clients go away (clean close, unsubscribe, abrupt socket destruction).
  */
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceAuth, privateAuth, sdkFor } from './helpers/auth';
-import { dataOf, RawClient, subscribeFrame } from './helpers/raw-client';
+import { dataOf, RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
@@ -14,16 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const opened: RawClient[] = [];
+const open = rawClients();
 async function connect(): Promise<RawClient> {
-  const client = await RawClient.open(t.wsUrl());
-  opened.push(client);
-  return client;
+  return open(t.wsUrl());
 }
-// A failed test must not leave clients behind for the next one's leak check.
-afterEach(() => {
-  for (const c of opened.splice(0)) c.ws.terminate();
-});
 
 async function joinPresence(c: RawClient, channel: string, userId: string, info?: Record<string, unknown>) {
   const p = presenceAuth(t, c.socketId, channel, userId, info);

@@ -1,23 +1,18 @@
 /** Client events (whispers), every rule of protocol.md §3.10, with literal frames. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceAuth, privateAuth } from './helpers/auth';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
-const opened: RawClient[] = [];
+const open = rawClients();
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
-afterEach(() => {
-  for (const c of opened.splice(0)) c.ws.terminate();
-});
 
 async function connect(server = t): Promise<RawClient> {
-  const c = await RawClient.open(server.wsUrl());
-  opened.push(c);
-  return c;
+  return open(server.wsUrl());
 }
 
 async function joinPrivate(c: RawClient, channel: string, server = t) {

@@ -5,13 +5,13 @@
 import { request } from 'node:http';
 import { md5Hex, signHttpRequest } from '@react-reverb/core/signing';
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceAuth, sdkFor } from './helpers/auth';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
-const opened: RawClient[] = [];
+const open = rawClients();
 beforeAll(async () => {
   t = await startTestServer([
     { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001', user_authentication: true },
@@ -19,13 +19,9 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => t.close());
-afterEach(() => {
-  for (const c of opened.splice(0)) c.ws.terminate();
-});
 
 async function subscribed(channel: string, userId?: string): Promise<RawClient> {
-  const c = await RawClient.open(t.wsUrl());
-  opened.push(c);
+  const c = await open(t.wsUrl());
   if (userId !== undefined) {
     const p = presenceAuth(t, c.socketId, channel, userId);
     c.send(subscribeFrame(channel, p.auth, p.channel_data));

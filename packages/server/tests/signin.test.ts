@@ -1,23 +1,18 @@
 /** User sign-in, #server-to-user- channels and watchlists (protocol.md §3.11, §3.12). */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkFor, userAuth } from './helpers/auth';
-import { dataOf, RawClient, subscribeFrame } from './helpers/raw-client';
+import { dataOf, type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
-const opened: RawClient[] = [];
+const open = rawClients();
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
-afterEach(() => {
-  for (const c of opened.splice(0)) c.ws.terminate();
-});
 
 async function connect(server = t): Promise<RawClient> {
-  const c = await RawClient.open(server.wsUrl());
-  opened.push(c);
-  return c;
+  return open(server.wsUrl());
 }
 
 async function signIn(c: RawClient, user: { id: string; watchlist?: string[] }, server = t) {

@@ -1,5 +1,6 @@
 /** A raw `ws` client that records every frame, for literal-frame tests. */
 import { waitFor } from '@react-reverb/test-helpers';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 
 export interface Frame {
@@ -107,4 +108,20 @@ export function subscribeFrame(channel: string, auth = '', channelData?: string)
 /** The `data` of a server frame, parsed when it is a JSON string. */
 export function dataOf<T = Record<string, unknown>>(frame: Frame): T {
   return (typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data) as T;
+}
+
+/**
+ * Opens raw clients for one test file and terminates them after each test, so a failed test does not
+ * leave clients behind for the next one's checks. Call once at module scope.
+ */
+export function rawClients(): (url: string, options?: WebSocket.ClientOptions) => Promise<RawClient> {
+  const opened: RawClient[] = [];
+  afterEach(() => {
+    for (const c of opened.splice(0)) c.ws.terminate();
+  });
+  return async (url, options) => {
+    const c = await RawClient.open(url, options);
+    opened.push(c);
+    return c;
+  };
 }
