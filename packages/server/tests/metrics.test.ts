@@ -6,6 +6,7 @@ import { presenceAuth, privateAuth, sdkFor } from './helpers/auth';
 import { startOpsServer } from './helpers/ops-server';
 import { RawClient, subscribeFrame } from './helpers/raw-client';
 import type { TestServer } from './helpers/server';
+import { redisConfig } from './scaling/support';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -123,14 +124,7 @@ describe('metrics', () => {
         scaling: {
           enabled: true,
           channel: `metrics-${Date.now()}`,
-          redis: {
-            url: redis.url,
-            host: '127.0.0.1',
-            port: redis.port,
-            username: undefined,
-            password: undefined,
-            db: 0,
-          },
+          redis: redisConfig(redis),
         },
       },
     });

@@ -18,6 +18,7 @@ import { startCliNode } from './helpers/cli-node';
 import { startOpsServer } from './helpers/ops-server';
 import { RawClient, subscribeFrame } from './helpers/raw-client';
 import { DEMO_APP_CONFIG, type TestServer } from './helpers/server';
+import { redisConfig } from './scaling/support';
 
 interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -327,14 +328,7 @@ describe('cluster (two nodes on a real redis-server)', () => {
           scaling: {
             enabled: true,
             channel: prefix,
-            redis: {
-              url: redis.url,
-              host: '127.0.0.1',
-              port: redis.port,
-              username: undefined,
-              password: undefined,
-              db: 0,
-            },
+            redis: redisConfig(redis),
           },
         },
       });
@@ -392,14 +386,7 @@ describe('cluster: a node that crashes', () => {
         scaling: {
           enabled: true,
           channel: prefix,
-          redis: {
-            url: redis.url,
-            host: '127.0.0.1',
-            port: redis.port,
-            username: undefined,
-            password: undefined,
-            db: 0,
-          },
+          redis: redisConfig(redis),
         },
       },
     });
