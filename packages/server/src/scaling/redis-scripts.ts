@@ -80,11 +80,34 @@ return { added, dead, live, redis.call('GET', KEYS[2]) }
 `);
 
 /**
+ * Lua shared by PURGE and RESYNC: takes `node` out of every member of the membership hash `key`, except
+ * the user ids in `keeps` (nil: none kept); a member left with no node is deleted and appended to
+ * `out` as {key, userId} (its membership ended cluster-wide).
+ */
+const DROP_NODE = `
+local function dropNode(key, node, keeps, out)
+  local all = redis.call('HGETALL', key)
+  for i = 1, #all, 2 do
+    local m = cjson.decode(all[i + 1])
+    if m.n[node] and not (keeps and keeps[all[i]]) then
+      m.n[node] = nil
+      if next(m.n) == nil then
+        redis.call('HDEL', key, all[i])
+        out[#out + 1] = key
+        out[#out + 1] = all[i]
+      else
+        redis.call('HSET', key, all[i], cjson.encode(m))
+      end
+    end
+  end
+end`;
+
+/**
  * KEYS: nodes, the dead node's index. ARGV: nodeId, counter keys head. Removes the node everywhere
  * → flat list {membership key, userId, …} of the memberships it held alone. Atomic, so when several
  * nodes purge the same dead node, exactly one of them gets the list (and sends member_removed).
  */
-export const PURGE = script(`
+export const PURGE = script(`${DROP_NODE}
 redis.call('ZREM', KEYS[1], ARGV[1])
 local out = {}
 local head = ARGV[2]
@@ -92,20 +115,7 @@ for _, key in ipairs(redis.call('HKEYS', KEYS[2])) do
   if string.sub(key, 1, #head) == head then
     redis.call('HDEL', key, ARGV[1])
   else
-    local all = redis.call('HGETALL', key)
-    for i = 1, #all, 2 do
-      local m = cjson.decode(all[i + 1])
-      if m.n[ARGV[1]] then
-        m.n[ARGV[1]] = nil
-        if next(m.n) == nil then
-          redis.call('HDEL', key, all[i])
-          out[#out + 1] = key
-          out[#out + 1] = all[i]
-        else
-          redis.call('HSET', key, all[i], cjson.encode(m))
-        end
-      end
-    end
+    dropNode(key, ARGV[1], nil, out)
   end
 end
 redis.call('DEL', KEYS[2])
@@ -119,7 +129,7 @@ return out
  * {key, userId, …} of memberships that ended or began cluster-wide (other nodes missed those events).
  * The index's membership counts are rebuilt; its counter keys are left to the caller.
  */
-export const RESYNC = script(`
+export const RESYNC = script(`${DROP_NODE}
 local node = ARGV[1]
 local head = ARGV[2]
 local keep = {}
@@ -131,20 +141,7 @@ local removed = {}
 for _, key in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(key, 1, #head) ~= head then
     redis.call('HDEL', KEYS[1], key)
-    local all = redis.call('HGETALL', key)
-    for i = 1, #all, 2 do
-      local m = cjson.decode(all[i + 1])
-      if m.n[node] and not (keep[key] and keep[key][all[i]]) then
-        m.n[node] = nil
-        if next(m.n) == nil then
-          redis.call('HDEL', key, all[i])
-          removed[#removed + 1] = key
-          removed[#removed + 1] = all[i]
-        else
-          redis.call('HSET', key, all[i], cjson.encode(m))
-        end
-      end
-    end
+    dropNode(key, node, keep[key], removed)
   end
 end
 local added = {}
