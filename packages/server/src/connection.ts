@@ -64,13 +64,14 @@ export class ClientSocket extends WebSocket {
     const conn = this.connection;
     if (conn === undefined) return super.emit(event, first, second);
     switch (event) {
+      // Frames and control frames: ours alone, no listener check on the per-frame path.
       case 'message':
         conn.receive(first as RawData, second as boolean);
-        break;
+        return true;
       case 'ping':
       case 'pong':
         conn.touch();
-        break;
+        return true;
       case 'error':
         conn.context.logger.debug({ err: first, socketId: conn.socketId }, 'socket error');
         break;
@@ -79,7 +80,7 @@ export class ClientSocket extends WebSocket {
         conn.context.onClosed(conn, first as number);
         break;
     }
-    // Others may listen too (shutdown waits for `close`).
+    // Others may listen for the rest (shutdown waits for `close`); `error` without one must not throw.
     return this.listenerCount(event) > 0 ? super.emit(event, first, second) : true;
   }
 }
