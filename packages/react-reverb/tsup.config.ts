@@ -2,7 +2,10 @@ import { copyFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', toast: 'src/toast.ts', testing: 'src/testing/index.ts' },
+  // Shared modules go to chunks in CommonJS too, so `react-reverb/toast` and `react-reverb` use one
+  // ReverbContext and one default toast store in both formats.
+  splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -7,6 +7,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const sourceAliases = [
   { find: /^react-reverb$/, replacement: here('./src/index.ts') },
   { find: /^react-reverb\/testing$/, replacement: here('./src/testing/index.ts') },
+  { find: /^react-reverb\/toast$/, replacement: here('./src/toast.ts') },
   { find: /^@react-reverb\/core$/, replacement: here('../core/src/index.ts') },
   { find: /^@react-reverb\/core\/protocol$/, replacement: here('../core/src/protocol/index.ts') },
   { find: /^@react-reverb\/core\/signing$/, replacement: here('../core/src/signing/index.ts') },

@@ -15,6 +15,7 @@ export default defineConfig({
       // As in vitest.config.ts (not imported from it: Vite's config loader warns on extensionless imports).
       { find: /^react-reverb$/, replacement: here('./src/index.ts') },
       { find: /^react-reverb\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^react-reverb\/toast$/, replacement: here('./src/toast.ts') },
       { find: /^@react-reverb\/core$/, replacement: here('../core/src/index.ts') },
       { find: /^@react-reverb\/core\/protocol$/, replacement: here('../core/src/protocol/index.ts') },
       // Its `main` is CommonJS (whose requires no alias reaches); its ESM build imports through the aliases.

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { NotificationToast, ReverbProvider, useSocketId } from 'react-reverb';
+import { ReverbProvider, useSocketId } from 'react-reverb';
+import { NotificationToast } from 'react-reverb/toast';
 import { api, type DemoConfig, setSocketId, UnauthenticatedError, type User } from './api';
 import { Dashboard, type DashboardActions } from './components/Dashboard';
 import { LoginPage } from './components/LoginPage';

@@ -1,10 +1,6 @@
 import type { PresenceMember } from '@react-reverb/core';
-import {
-  BROADCAST_NOTIFICATION_EVENT,
-  createToastStore,
-  NotificationToast,
-  type ToastInput,
-} from 'react-reverb';
+import { BROADCAST_NOTIFICATION_EVENT } from 'react-reverb';
+import { createToastStore, NotificationToast, type ToastInput } from 'react-reverb/toast';
 import { LOBBY_CHANNEL, NotificationType, SESSION_REPLACED_EVENT, userChannel } from '../shared/names';
 import type { User } from '../src/api';
 import type { AvatarInfo } from '../src/components/Avatar';

@@ -14,7 +14,6 @@ export {
   type EventsOf,
   type TypedReverbHooks,
 } from './createReverbHooks';
-export { NotificationToast, type NotificationToastProps, type ToastSource } from './NotificationToast';
 export {
   BROADCAST_NOTIFICATION_EVENT,
   type BroadcastNotification,
@@ -23,17 +22,6 @@ export {
   notificationChannel,
 } from './notifications';
 export { ReverbProvider, type ReverbProviderProps } from './ReverbProvider';
-export {
-  createToastStore,
-  defaultToastStore,
-  type PauseReason,
-  type Toast,
-  type ToastInput,
-  type ToastKind,
-  type ToastStore,
-  type ToastStoreOptions,
-  toast,
-} from './toast-store';
 export { type UseChannelOptions, type UseChannelResult, useChannel } from './useChannel';
 export { useConnectionState } from './useConnectionState';
 export { type UseEventOptions, useEvent } from './useEvent';
@@ -47,6 +35,5 @@ export {
 export { type UsePresenceOptions, type UsePresenceResult, usePresence } from './usePresence';
 export { ReverbContext, useReverb } from './useReverb';
 export { useSocketId } from './useSocketId';
-export { type UseToastResult, useToast } from './useToast';
 export { type UseUserResult, useUser, useUserEvent } from './useUser';
 export { type UseWhisperOptions, useWhisper } from './useWhisper';

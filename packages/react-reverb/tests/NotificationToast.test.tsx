@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { act, fireEvent, render, renderHook, screen, within } from '@testing-library/react';
-import {
-  BROADCAST_NOTIFICATION_EVENT,
-  createToastStore,
-  NotificationToast,
-  type ToastInput,
-  toast,
-  useToast,
-} from 'react-reverb';
+import { BROADCAST_NOTIFICATION_EVENT } from 'react-reverb';
 import { createMockClient, MockReverbProvider } from 'react-reverb/testing';
+import { createToastStore, NotificationToast, type ToastInput, toast, useToast } from 'react-reverb/toast';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const CHANNEL = 'private-App.Models.User.1';

@@ -4,8 +4,6 @@ import { act, render, screen } from '@testing-library/react';
 import { StrictMode, useState } from 'react';
 import {
   BROADCAST_NOTIFICATION_EVENT,
-  createToastStore,
-  NotificationToast,
   notificationChannel,
   ReverbProvider,
   useChannel,
@@ -18,6 +16,7 @@ import {
   useUserEvent,
   useWhisper,
 } from 'react-reverb';
+import { createToastStore, NotificationToast } from 'react-reverb/toast';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthServer, startAuthServer } from './support/auth-server';
 import { withNodeFetch } from './support/node-fetch';

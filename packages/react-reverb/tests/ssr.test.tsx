@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { renderToString } from 'react-dom/server';
 import {
-  NotificationToast,
   ReverbProvider,
   useChannel,
   useConnectionState,
@@ -11,6 +10,7 @@ import {
   useUser,
 } from 'react-reverb';
 import { createMockClient, MockReverbProvider } from 'react-reverb/testing';
+import { NotificationToast } from 'react-reverb/toast';
 import { describe, expect, it } from 'vitest';
 
 function App() {

@@ -1,12 +1,6 @@
 import { useEffect, useState } from 'react';
-import {
-  NotificationToast,
-  type ToastInput,
-  type ToastKind,
-  type ToastStore,
-  useConnectionState,
-  useUser,
-} from 'react-reverb';
+import { useConnectionState, useUser } from 'react-reverb';
+import { NotificationToast, type ToastInput, type ToastKind, type ToastStore } from 'react-reverb/toast';
 import { NotificationType, userChannel } from '../../shared/names';
 import type { User } from '../api';
 import { ConnectionIndicator } from './ConnectionIndicator';

@@ -1,4 +1,5 @@
-import { defaultToastStore, type ToastStore, useEvent } from 'react-reverb';
+import { useEvent } from 'react-reverb';
+import { defaultToastStore, type ToastStore } from 'react-reverb/toast';
 import { SESSION_REPLACED_EVENT, type SessionReplacedPayload } from '../../shared/names';
 
 export const SIGNED_IN_ELSEWHERE = 'You were signed in on another device';
