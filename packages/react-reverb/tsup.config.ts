@@ -3,8 +3,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: { index: 'src/index.ts', toast: 'src/toast.ts', testing: 'src/testing/index.ts' },
-  // Shared modules go to chunks in CommonJS too, so `react-reverb/toast` and `react-reverb` use one
-  // ReverbContext and one default toast store in both formats.
+  // Shared modules go to chunks in CommonJS too, so `react-reverb/toast` finds the provider of
+  // `react-reverb` (one ReverbContext) in both formats; tests/built-entries.test.ts checks it.
   splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
