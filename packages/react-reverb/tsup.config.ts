@@ -1,5 +1,22 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+/**
+ * Hooks, context and components are client code: without the directive, a Next.js (App Router) server
+ * component that renders <ReverbProvider> fails its build ("createContext is not a function"). Added
+ * after the build because tsup's tree-shaking pass drops module directives; each source map gets an
+ * empty first line so it still points at the right code.
+ */
+function markClientModules(dir: string): void {
+  for (const file of readdirSync(dir)) {
+    if (!/\.c?js$/.test(file)) continue;
+    const path = `${dir}/${file}`;
+    writeFileSync(path, `'use client';\n${readFileSync(path, 'utf8')}`);
+    const map = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { mappings: string };
+    map.mappings = `;${map.mappings}`;
+    writeFileSync(`${path}.map`, JSON.stringify(map));
+  }
+}
 
 export default defineConfig({
   entry: { index: 'src/index.ts', toast: 'src/toast.ts', testing: 'src/testing/index.ts' },
@@ -16,5 +33,6 @@ export default defineConfig({
   external: ['react', 'react-dom', 'react/jsx-runtime', '@react-reverb/core', 'react-reverb'],
   async onSuccess() {
     copyFileSync('src/styles.css', 'dist/styles.css');
+    markClientModules('dist');
   },
 });

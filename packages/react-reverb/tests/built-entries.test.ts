@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,18 @@ describe('built entries (dist), loaded by package name', () => {
         const file = join(packageDir, 'dist', `${entry}.${ext}`);
         expect(existsSync(file), `${file} is missing: build react-reverb first`).toBe(true);
       }
+    }
+  });
+
+  it('every built module starts with "use client" (Next.js server components can render the provider)', () => {
+    // Checked by hand with a Next.js 16 App Router build: without the directive, a server layout that
+    // renders <ReverbProvider> fails with "createContext is not a function".
+    const modules = readdirSync(join(packageDir, 'dist')).filter((f) => /\.c?js$/.test(f));
+    expect(modules.length).toBeGreaterThanOrEqual(6);
+    for (const file of modules) {
+      expect(readFileSync(join(packageDir, 'dist', file), 'utf8').startsWith("'use client';\n"), file).toBe(
+        true,
+      );
     }
   });
 
