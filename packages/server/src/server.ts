@@ -71,6 +71,9 @@ export interface ReverbServer {
   stats(): ServerStats;
 }
 
+/** How long a cluster node waits for Redis before it takes clients anyway (the ioredis connect timeout). */
+export const CLUSTER_READY_TIMEOUT_MS = 5_000;
+
 const VERSION_FORMAT = /^\d+(\.\d+){0,3}([-+][0-9A-Za-z.\-+]*)?$/;
 
 function newSocketIdHalf(): number {
@@ -276,7 +279,8 @@ class ReverbServerImpl implements ReverbServer {
 
   // ───────────── lifecycle ─────────────
 
-  listen(): Promise<{ host: string; port: number }> {
+  async listen(): Promise<{ host: string; port: number }> {
+    await this.clusterReady();
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.http.once('error', onError);
@@ -290,6 +294,29 @@ class ReverbServerImpl implements ReverbServer {
         this.operations.start(this.config.host).then(() => resolve(bound), reject);
       });
     });
+  }
+
+  /**
+   * A cluster node takes clients once it reaches Redis: a client that connected earlier would miss the
+   * other nodes' events, and the node would log Redis failures for it. Redis may be down, though, so the
+   * wait is bounded; after it the node serves its own clients until Redis is back.
+   */
+  private async clusterReady(): Promise<void> {
+    const ready = this.adapter.ready?.();
+    if (ready === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = await Promise.race([
+      ready.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), CLUSTER_READY_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!reached) {
+      this.logger.warn(
+        `Redis not reachable within ${CLUSTER_READY_TIMEOUT_MS / 1000} s: taking clients anyway, served by this node alone until it is`,
+      );
+    }
   }
 
   async close(): Promise<void> {

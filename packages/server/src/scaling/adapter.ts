@@ -76,6 +76,8 @@ export interface Adapter extends ClusterState {
   /** Answers for the whole cluster. */
   query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]>;
   close(): Promise<void>;
+  /** Resolves once the other nodes are reachable (absent: a single node, always ready). */
+  ready?(): Promise<void>;
 }
 
 /**

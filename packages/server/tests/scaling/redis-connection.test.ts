@@ -1,14 +1,15 @@
 /**
  * How nodes reach Redis, end to end with real server processes: a `rediss://` URL speaks TLS to a
  * TLS-only redis-server (certificates made here with openssl, trusted through NODE_EXTRA_CA_CERTS),
- * and a node whose Redis is unreachable still starts and serves its own clients.
+ * a node waits (bounded) for a Redis that comes up late before it takes clients, and a node whose Redis
+ * is unreachable still starts and serves its own clients.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { freePort, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { freePort, type ServerHandle, startRedis, startServer, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
 import { nextEvent } from '../support/events';
@@ -181,6 +182,52 @@ describe('rediss:// (TLS)', () => {
   });
 });
 
+/** The distinct `op` of every "Redis operation failed" log line, sorted. */
+function failedRedisOperations(output: string): string[] {
+  const ops = new Set<string>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('Redis operation failed')) continue;
+    ops.add(String((JSON.parse(line) as { op?: unknown }).op));
+  }
+  return [...ops].sort();
+}
+
+describe('Redis late at startup', () => {
+  it('the node takes clients only once it reaches Redis, so none of them is served without it', async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    const downMs = 3_000;
+    const started = Date.now();
+    let upAfterMs = 0;
+    const starting = startServer({ env: { REVERB_SCALING_ENABLED: 'true', REDIS_URL: redis.url } }).then(
+      (server) => {
+        upAfterMs = Date.now() - started;
+        return server;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await redis.restart(0);
+    const server = await starting;
+    servers.push(server);
+    // Without the wait, /up answers as soon as the process has booted, well before Redis is back.
+    expect(upAfterMs).toBeGreaterThanOrEqual(downMs);
+    targets.push(targetOf(server));
+    backend = await startAppBackend(targets[0] as Target);
+    const client = await (pools[0] as (typeof pools)[number]).connect();
+    const channel = await subscribed(client, 'after-redis');
+    const got = nextEvent(channel, 'ping', 'a trigger once Redis is up');
+    await sdkFor(targets[0] as Target).trigger('after-redis', 'ping', { late: true });
+    expect(await got).toEqual({ late: true });
+    // While Redis was down its connections failed (and said so); no client operation ever did.
+    const clientOperations = failedRedisOperations(server.output()).filter(
+      (op) => !op.endsWith('connection'),
+    );
+    expect(clientOperations).toEqual([]);
+    expect(server.output()).not.toContain('Redis not reachable');
+    await redis.stop();
+  });
+});
+
 describe('Redis unreachable', () => {
   it('a node still starts, serves its own clients, and logs the failure', async () => {
     const closedPort = await freePort();
@@ -196,6 +243,7 @@ describe('Redis unreachable', () => {
       200,
     );
     expect(await got).toEqual({ local: true });
+    expect(server.output()).toContain('Redis not reachable within 5 s: taking clients anyway');
     await waitFor(() => server.output().includes('Redis operation failed'), 10_000, 'the failure in the log');
   });
 });
