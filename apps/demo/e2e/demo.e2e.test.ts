@@ -150,7 +150,13 @@ describe('demo end to end (chromium)', () => {
   });
 
   it('"sign out other sessions" keeps this device signed in and connected again', async () => {
+    // The answer carries this device's new session cookie: requests sent before it arrives still carry
+    // the old one, which the backend has just ended (this test once raced /api/me against it).
+    const answered = ada.waitForResponse(
+      (r) => r.url().endsWith('/api/sessions/logout-others') && r.request().method() === 'POST',
+    );
     await ada.getByRole('button', { name: 'Sign out other sessions' }).click();
+    expect((await answered).status()).toBe(200);
     // Our own socket was terminated too (it is signed in as the same user); the app reconnects.
     await ada.locator('[data-testid="dashboard"][data-user-status="signed-in"]').waitFor({ timeout: 20_000 });
     await ada.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 20_000 });
