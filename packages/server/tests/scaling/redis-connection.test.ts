@@ -1,15 +1,19 @@
 /**
  * How nodes reach Redis, end to end with real server processes: a `rediss://` URL speaks TLS to a
- * TLS-only redis-server (certificates made here with openssl, trusted through NODE_EXTRA_CA_CERTS),
+ * TLS-only redis-server (a self-signed certificate, trusted through NODE_EXTRA_CA_CERTS),
  * a node waits (bounded) for a Redis that comes up late before it takes clients, and a node whose Redis
  * is unreachable still starts and serves its own clients.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:tls';
-import { freePort, type ServerHandle, startRedis, startServer, waitFor } from '@react-reverb/test-helpers';
+import {
+  freePort,
+  makeCertificate,
+  type ServerHandle,
+  startRedis,
+  startServer,
+  waitFor,
+} from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
 import { nextEvent } from '../support/events';
@@ -44,66 +48,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
-/** A CA and a certificate for localhost/127.0.0.1 signed by it. */
-function makeCertificates(dir: string) {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=reverb-test-ca',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'redis.key',
-    '-out',
-    'redis.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'redis.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'redis.pem',
-    '-days',
-    '1',
-    '-extfile',
-    'san.cnf',
-  );
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'redis.pem'), key: join(dir, 'redis.key') };
-}
-
 describe('rediss:// (TLS)', () => {
   let redis: ChildProcess | undefined;
   let port: number;
   let ca: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rr-redis-tls-'));
-    const files = makeCertificates(dir);
-    ca = files.ca;
+    // Self-signed: the certificate is its own CA, for redis-server and for the nodes (NODE_EXTRA_CA_CERTS).
+    const certificate = makeCertificate();
+    ca = certificate.certPath;
     port = await freePort();
     // TLS only: a plain-text client cannot talk to this Redis at all.
     redis = spawn(
@@ -116,11 +69,11 @@ describe('rediss:// (TLS)', () => {
         '--bind',
         '127.0.0.1',
         '--tls-cert-file',
-        files.cert,
+        certificate.certPath,
         '--tls-key-file',
-        files.key,
+        certificate.keyPath,
         '--tls-ca-cert-file',
-        files.ca,
+        certificate.certPath,
         '--tls-auth-clients',
         'no',
         '--save',
@@ -136,7 +89,7 @@ describe('rediss:// (TLS)', () => {
           const socket = connect({
             port,
             host: '127.0.0.1',
-            ca: [readFileSync(ca)],
+            ca: [certificate.cert],
             servername: 'localhost',
           });
           socket.once('secureConnect', () => {
