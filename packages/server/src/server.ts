@@ -99,6 +99,8 @@ class ReverbServerImpl implements ReverbServer {
   private readonly ticker: Ticker;
   private connectionCount = 0;
   private bound: { host: string; port: number } | undefined;
+  /** `close()` was called: a `listen()` still waiting for Redis must not open the port after it. */
+  private closing = false;
 
   constructor(
     readonly config: ServerConfig,
@@ -281,6 +283,7 @@ class ReverbServerImpl implements ReverbServer {
 
   async listen(): Promise<{ host: string; port: number }> {
     await this.clusterReady();
+    if (this.closing) throw new Error('the server was closed before it started listening');
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.http.once('error', onError);
@@ -320,6 +323,7 @@ class ReverbServerImpl implements ReverbServer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.ticker.stop();
     const deadlineMs = Date.now() + this.operations.settings.shutdownTimeoutMs;
     // Stop accepting first; requests already in flight are drained below, until the deadline.

@@ -15,6 +15,9 @@ import {
   waitFor,
 } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defineConfig } from '../../src/config';
+import { createReverbServer } from '../../src/server';
+import { DEMO_APP_CONFIG } from '../helpers/server';
 import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
 import { nextEvent } from '../support/events';
 import { pusherJsPool, subscribed } from '../support/pusher-js-clients';
@@ -178,6 +181,35 @@ describe('Redis late at startup', () => {
     expect(clientOperations).toEqual([]);
     expect(server.output()).not.toContain('Redis not reachable');
     await redis.stop();
+  });
+});
+
+describe('closed while waiting for Redis', () => {
+  it('never opens its port', async () => {
+    const port = await freePort();
+    const closedRedis = await freePort();
+    const config = defineConfig({
+      apps: [DEMO_APP_CONFIG],
+      host: '127.0.0.1',
+      port,
+      scaling: {
+        enabled: true,
+        channel: 'closed-early',
+        redis: {
+          url: `redis://127.0.0.1:${closedRedis}`,
+          host: '127.0.0.1',
+          port: closedRedis,
+          username: undefined,
+          password: undefined,
+          db: 0,
+        },
+      },
+    });
+    const server = createReverbServer(config, { quiet: true });
+    const listening = server.listen();
+    await server.close();
+    await expect(listening).rejects.toThrow('closed before it started listening');
+    await expect(fetch(`http://127.0.0.1:${port}/up`)).rejects.toThrow();
   });
 });
 
