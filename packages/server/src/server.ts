@@ -34,7 +34,7 @@ import { originAllowed } from './limits';
 import { createLogger, frameForLog, type ReverbLogger } from './logger';
 import { logDestination, Operations, type OperationsOptions } from './operations';
 import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
-import { RedisAdapter } from './scaling/redis-adapter';
+import { REDIS_CONNECT_TIMEOUT_MS, RedisAdapter } from './scaling/redis-adapter';
 import { drainHttpServer } from './shutdown';
 import { Ticker, tickIntervalFor } from './timers';
 import { Traffic } from './traffic';
@@ -70,9 +70,6 @@ export interface ReverbServer {
   /** Live counts, for leak tests and health checks. */
   stats(): ServerStats;
 }
-
-/** How long a cluster node waits for Redis before it takes clients anyway (the ioredis connect timeout). */
-export const CLUSTER_READY_TIMEOUT_MS = 5_000;
 
 const VERSION_FORMAT = /^\d+(\.\d+){0,3}([-+][0-9A-Za-z.\-+]*)?$/;
 
@@ -311,13 +308,13 @@ class ReverbServerImpl implements ReverbServer {
     const reached = await Promise.race([
       ready.then(() => true),
       new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), CLUSTER_READY_TIMEOUT_MS);
+        timer = setTimeout(() => resolve(false), REDIS_CONNECT_TIMEOUT_MS);
       }),
     ]);
     clearTimeout(timer);
     if (!reached) {
       this.logger.warn(
-        `Redis not reachable within ${CLUSTER_READY_TIMEOUT_MS / 1000} s: taking clients anyway, served by this node alone until it is`,
+        `Redis not reachable within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s: taking clients anyway, served by this node alone until it is`,
       );
     }
   }

@@ -64,6 +64,8 @@ import { COUNT, HEARTBEAT, JOIN, LEAVE, PURGE, RELEASE, RESERVE, RESYNC, runScri
 export const DEFAULT_HEARTBEAT_MS = 2_000;
 export const DEFAULT_MISSED_HEARTBEATS = 3;
 export const DEFAULT_QUERY_TIMEOUT_MS = 1_000;
+/** How long one attempt to reach Redis may take; a starting node waits this long for Redis at most. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 export type AdapterLogger = Pick<ReverbLogger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -108,7 +110,7 @@ export function redisConnectionOptions(config: RedisConfig): { url?: string; opt
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 2_000,
-    connectTimeout: 5_000,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(100 * times, 1_000),
   };
   if (config.url !== undefined) {
