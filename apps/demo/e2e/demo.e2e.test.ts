@@ -1,6 +1,6 @@
 import { launchBrowser, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBackend } from '../server/app';
 import { demoApps, ensureBuilt, screenshotPath, startBackend } from './harness';
 
@@ -15,12 +15,21 @@ describe('demo end to end (chromium)', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const backendLog: string[] = [];
+  /** Console messages and page errors of every device, labelled with the device's number. */
+  const deviceLog: string[] = [];
 
   beforeAll(async () => {
     await ensureBuilt();
     reverb = await startServer({ apps: demoApps() });
     ({ backend, url: baseUrl } = await startBackend(reverb.port, (line) => backendLog.push(line)));
     browser = await launchBrowser();
+  });
+
+  // A failure here has been rare and hard to read afterwards (once a signed-in device ended on the login
+  // page): print what the backend and each device said, so the next one explains itself.
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    console.error(`backend log:\n${backendLog.join('\n')}\n\ndevice consoles:\n${deviceLog.join('\n')}`);
   });
 
   afterAll(async () => {
@@ -34,6 +43,10 @@ describe('demo end to end (chromium)', () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     contexts.push(context);
     const page = await context.newPage();
+    const label = `device ${contexts.length}`;
+    page.on('console', (m) => deviceLog.push(`${label} ${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => deviceLog.push(`${label} pageerror: ${e.message}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && deviceLog.push(`${label} at ${f.url()}`));
     await page.goto(baseUrl);
     await page.getByTestId('login-page').waitFor();
     return page;
@@ -152,11 +165,13 @@ describe('demo end to end (chromium)', () => {
   it('"sign out other sessions" keeps this device signed in and connected again', async () => {
     // The answer carries this device's new session cookie: requests sent before it arrives still carry
     // the old one, which the backend has just ended (this test once raced /api/me against it).
-    const answered = ada.waitForResponse(
-      (r) => r.url().endsWith('/api/sessions/logout-others') && r.request().method() === 'POST',
-    );
-    await ada.getByRole('button', { name: 'Sign out other sessions' }).click();
-    expect((await answered).status()).toBe(200);
+    const [answer] = await Promise.all([
+      ada.waitForResponse(
+        (r) => r.url().endsWith('/api/sessions/logout-others') && r.request().method() === 'POST',
+      ),
+      ada.getByRole('button', { name: 'Sign out other sessions' }).click(),
+    ]);
+    expect(answer.status()).toBe(200);
     // Our own socket was terminated too (it is signed in as the same user); the app reconnects.
     await ada.locator('[data-testid="dashboard"][data-user-status="signed-in"]').waitFor({ timeout: 20_000 });
     await ada.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 20_000 });
