@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from './config';
-import { ConfigError } from './errors';
-import { parseOperationsConfig } from './operations-config';
+import { loadConfig } from './config/config';
+import { parseOperationsConfig } from './config/operations-config';
+import { restartNodes, writePidFile } from './operations/shutdown';
 import { createReverbServer } from './server';
-import { restartNodes, writePidFile } from './shutdown';
+import { ConfigError } from './shared/errors';
 
 const HELP = `Usage: reverb start [options]
        reverb restart [--port <port>] [--config <file>]

@@ -1,6 +1,6 @@
 /** `@react-reverb/server`: the Pusher Channels protocol 7 server, for in-process use and the `reverb` CLI. */
-export { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from './broadcast';
-export { AppRegistry, Channel, type RegistryStats } from './channels';
+
+export { AppRegistry, Channel, type RegistryStats } from './channels/registry';
 export {
   type AppConfig,
   type AppLimits,
@@ -10,18 +10,17 @@ export {
   loadConfig,
   type RedisConfig,
   type ServerConfig,
-} from './config';
-export { ConfigError, HttpError } from './errors';
-export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './hooks';
-export { createLogger, type ReverbLogger } from './logger';
-export { Metrics } from './metrics';
-export { Operations, type OperationsOptions } from './operations';
+} from './config/config';
 export {
   type DashboardConfig,
   type MetricsConfig,
   type OperationsConfig,
   parseOperationsConfig,
-} from './operations-config';
+} from './config/operations-config';
+export { Metrics } from './operations/metrics';
+export { Operations, type OperationsOptions } from './operations/operations';
+export { restartNodes } from './operations/shutdown';
+export { parseWebhooks, WebhookDispatcher, type WebhookTarget } from './operations/webhooks';
 export {
   type Adapter,
   type AdapterFactory,
@@ -49,5 +48,7 @@ export {
   redisConnectionOptions,
 } from './scaling/redis-adapter';
 export { type CreateServerOptions, createReverbServer, type ReverbServer, type ServerStats } from './server';
-export { restartNodes } from './shutdown';
-export { parseWebhooks, WebhookDispatcher, type WebhookTarget } from './webhooks';
+export { ConfigError, HttpError } from './shared/errors';
+export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './shared/hooks';
+export { createLogger, type ReverbLogger } from './shared/logger';
+export { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from './socket/broadcast';

@@ -24,20 +24,20 @@ import {
   PusherEvent,
 } from '@react-reverb/core/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { AppRegistry, type RegistryStats } from './channels';
-import type { AppConfig, ServerConfig } from './config';
-import { ClientSocket, Connection, type ConnectionContext } from './connection';
-import { type DispatchContext, handleFrame } from './dispatch';
-import { ReverbEvents } from './hooks';
-import { HttpApi, sendJson } from './http-api';
-import { originAllowed } from './limits';
-import { createLogger, frameForLog, type ReverbLogger } from './logger';
-import { logDestination, Operations, type OperationsOptions } from './operations';
+import { type DispatchContext, handleFrame } from './channels/dispatch';
+import { AppRegistry, type RegistryStats } from './channels/registry';
+import type { AppConfig, ServerConfig } from './config/config';
+import { HttpApi, sendJson } from './http-api/http-api';
+import { logDestination, Operations, type OperationsOptions } from './operations/operations';
+import { drainHttpServer } from './operations/shutdown';
 import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
 import { REDIS_CONNECT_TIMEOUT_MS, RedisAdapter } from './scaling/redis-adapter';
-import { drainHttpServer } from './shutdown';
-import { Ticker, tickIntervalFor } from './timers';
-import { Traffic } from './traffic';
+import { ReverbEvents } from './shared/hooks';
+import { createLogger, frameForLog, type ReverbLogger } from './shared/logger';
+import { Ticker, tickIntervalFor } from './shared/timers';
+import { Traffic } from './shared/traffic';
+import { ClientSocket, Connection, type ConnectionContext } from './socket/connection';
+import { originAllowed } from './socket/limits';
 
 export interface CreateServerOptions {
   /** Defaults to a pino logger on stdout (`silent` when `quiet`). */

@@ -3,7 +3,7 @@
  * budget is closed with 4100 while the others keep receiving.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/broadcast';
+import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/socket/broadcast';
 import { sdkFor } from './helpers/auth';
 import { RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';

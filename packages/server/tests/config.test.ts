@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
-import { ConfigError } from '../src/errors';
+import { loadConfig } from '../src/config/config';
+import { ConfigError } from '../src/shared/errors';
 
 const APP_ENV = {
   REVERB_APP_ID: '4242',

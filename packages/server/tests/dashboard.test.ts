@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_APP, freePort, launchBrowser, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOperationsConfig } from '../src/operations-config';
+import { parseOperationsConfig } from '../src/config/operations-config';
 import { presenceAuth } from './helpers/auth';
 import { runCli } from './helpers/cli-node';
 import { startOpsServer } from './helpers/ops-server';

@@ -1,7 +1,7 @@
 /** The server's event hooks (for the later webhooks/metrics issue) fire with the webhook semantics of §8. */
 import { waitFor } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReverbEventMap, ReverbEventName } from '../src/hooks';
+import type { ReverbEventMap, ReverbEventName } from '../src/shared/hooks';
 import { presenceAuth, privateAuth } from './helpers/auth';
 import { RawClient, subscribeFrame } from './helpers/raw-client';
 import { startTestServer, type TestServer } from './helpers/server';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { originAllowed, RateWindow } from '../src/limits';
+import { originAllowed, RateWindow } from '../src/socket/limits';
 
 describe('RateWindow', () => {
   it('allows max events per window, then refuses until the window passes', () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, frameForLog } from '../src/logger';
+import { createLogger, frameForLog } from '../src/shared/logger';
 
 describe('logger', () => {
   it('writes JSON lines carrying the serverId and masks secrets', async () => {

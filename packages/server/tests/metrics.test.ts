@@ -1,7 +1,7 @@
 /** Prometheus metrics against the real server: off by default, token-protected, separate port, real traffic. */
 import { DEMO_APP, freePort, startRedis, waitFor } from '@react-reverb/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseOperationsConfig } from '../src/operations-config';
+import { parseOperationsConfig } from '../src/config/operations-config';
 import { presenceAuth, privateAuth, sdkFor } from './helpers/auth';
 import { startOpsServer } from './helpers/ops-server';
 import { RawClient, subscribeFrame } from './helpers/raw-client';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Ticker, tickIntervalFor } from '../src/timers';
+import { Ticker, tickIntervalFor } from '../src/shared/timers';
 
 describe('Ticker', () => {
   it('runs every task on each tick, survives a throwing task, and stops', () => {

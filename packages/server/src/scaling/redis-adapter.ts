@@ -32,8 +32,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { encodeServerMessage, InternalEvent, type UserInfo } from '@react-reverb/core/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../config';
-import type { ReverbLogger } from '../logger';
+import type { RedisConfig } from '../config/config';
+import type { ReverbLogger } from '../shared/logger';
 import type {
   Adapter,
   AdapterMessage,

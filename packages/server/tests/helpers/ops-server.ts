@@ -1,7 +1,7 @@
 /** An in-process server with operations settings and test knobs (webhook delay, retry policy). */
-import type { ServerConfig } from '../../src/config';
-import type { OperationsOptions } from '../../src/operations';
-import { parseOperationsConfig } from '../../src/operations-config';
+import type { ServerConfig } from '../../src/config/config';
+import { parseOperationsConfig } from '../../src/config/operations-config';
+import type { OperationsOptions } from '../../src/operations/operations';
 import type { CreateServerOptions } from '../../src/server';
 import { DEMO_APP_CONFIG, startTestServer, type TestServer } from './server';
 

@@ -1,6 +1,6 @@
 /** Starts the real server in-process on a free 127.0.0.1 port. */
 import { DEMO_APP } from '@react-reverb/test-helpers';
-import { defineConfig, type ServerConfig } from '../../src/config';
+import { defineConfig, type ServerConfig } from '../../src/config/config';
 import { type CreateServerOptions, createReverbServer, type ReverbServer } from '../../src/server';
 
 export interface TestServer {

@@ -3,7 +3,7 @@
  * the HTTP API's questions are answered by `adapter.query` (so a Redis adapter can answer for the cluster).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../src/config';
+import { defineConfig } from '../../src/config/config';
 import {
   type Adapter,
   type AdapterMessage,

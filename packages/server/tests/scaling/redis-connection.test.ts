@@ -15,7 +15,7 @@ import {
   waitFor,
 } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../src/config';
+import { defineConfig } from '../../src/config/config';
 import { createReverbServer } from '../../src/server';
 import { DEMO_APP_CONFIG } from '../helpers/server';
 import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type RedisHandle, waitFor } from '@react-reverb/test-helpers';
 import { pino } from 'pino';
-import type { RedisConfig } from '../../src/config';
+import type { RedisConfig } from '../../src/config/config';
 import {
   type Adapter,
   type AdapterMessage,

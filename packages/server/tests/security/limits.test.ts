@@ -7,7 +7,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { waitFor } from '@react-reverb/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineConfig, loadConfig } from '../../src/config';
+import { defineConfig, loadConfig } from '../../src/config/config';
 import { presenceAuth, privateAuth } from '../helpers/auth';
 import { dataOf, RawClient, subscribeFrame } from '../helpers/raw-client';
 import type { TestServer } from '../helpers/server';

@@ -4,7 +4,7 @@
  * without credentials. The metrics text never carries an app secret.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseOperationsConfig } from '../../src/operations-config';
+import { parseOperationsConfig } from '../../src/config/operations-config';
 import { rawRequest } from './support/http';
 import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
 

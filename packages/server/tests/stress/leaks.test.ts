@@ -11,7 +11,7 @@ import { waitFor } from '@react-reverb/test-helpers';
 import Pusher from 'pusher';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { defineConfig } from '../../src/config';
+import { defineConfig } from '../../src/config/config';
 import { createReverbServer } from '../../src/server';
 
 setFlagsFromString('--expose-gc');

@@ -1,8 +1,8 @@
 /** The real server in-process on a free 127.0.0.1 port, with its log lines captured (debug level). */
 import { DEMO_APP } from '@react-reverb/test-helpers';
-import { defineConfig, type ServerConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
+import { defineConfig, type ServerConfig } from '../../../src/config/config';
 import { createReverbServer, type ReverbServer } from '../../../src/server';
+import { createLogger } from '../../../src/shared/logger';
 
 export const SECURITY_APP = {
   ...DEMO_APP,

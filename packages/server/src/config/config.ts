@@ -8,9 +8,9 @@ import { extname, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Limits, Timing } from '@react-reverb/core/protocol';
 import { parse as parseYaml } from 'yaml';
-import { blank, bool, isRecord, num, type Raw, requiredStr, str } from './config-values';
-import { ConfigError } from './errors';
+import { ConfigError } from '../shared/errors';
 import { type OperationsConfig, parseOperationsConfig } from './operations-config';
+import { blank, bool, isRecord, num, type Raw, requiredStr, str } from './values';
 
 export type ClientEventsFrom = 'members' | 'all';
 

@@ -23,11 +23,11 @@ import {
   type WebhookEventName,
 } from '@react-reverb/core/protocol';
 import { signWebhook } from '@react-reverb/core/signing';
-import type { AppConfig } from './config';
-import { ConfigError } from './errors';
-import type { ReverbEventMap, ReverbEvents } from './hooks';
-import type { ReverbLogger } from './logger';
-import type { ClusterState } from './scaling/cluster-state';
+import type { AppConfig } from '../config/config';
+import type { ClusterState } from '../scaling/cluster-state';
+import { ConfigError } from '../shared/errors';
+import type { ReverbEventMap, ReverbEvents } from '../shared/hooks';
+import type { ReverbLogger } from '../shared/logger';
 
 export const WEBHOOK_EVENT_NAMES: readonly WebhookEventName[] = [
   'channel_occupied',

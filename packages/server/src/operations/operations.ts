@@ -6,15 +6,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { pino } from 'pino';
-import type { AppRegistry, RegistryStats } from './channels';
-import type { ServerConfig } from './config';
+import type { AppRegistry, RegistryStats } from '../channels/registry';
+import type { ServerConfig } from '../config/config';
+import { DEFAULT_OPERATIONS, type OperationsConfig } from '../config/operations-config';
+import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
+import type { ReverbEvents } from '../shared/hooks';
+import type { ReverbLogger } from '../shared/logger';
+import type { Traffic } from '../shared/traffic';
 import { Dashboard } from './dashboard/dashboard';
-import type { ReverbEvents } from './hooks';
-import type { ReverbLogger } from './logger';
 import { Metrics } from './metrics';
-import { DEFAULT_OPERATIONS, type OperationsConfig } from './operations-config';
-import type { Adapter, ChannelSnapshot } from './scaling/adapter';
-import type { Traffic } from './traffic';
 import { type RetryPolicy, WebhookDispatcher } from './webhooks';
 
 export interface OperationsHost {

@@ -11,7 +11,7 @@
  */
 import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
-import type { AppTraffic } from './traffic';
+import type { AppTraffic } from '../shared/traffic';
 
 /** What a broadcast needs from a connection. */
 export interface FrameSink {

@@ -20,17 +20,17 @@ import {
   type UserInfo,
   type WatchlistEvent,
 } from '@react-reverb/core/protocol';
-import { broadcastFrame } from './broadcast';
-import type { AppConfig } from './config';
-import type { Connection } from './connection';
-import type { ReverbEvents } from './hooks';
+import type { AppConfig } from '../config/config';
 import type {
   Adapter,
   AdapterMessage,
   AdapterQueryResults,
   ChannelSnapshot,
   QueryOf,
-} from './scaling/adapter';
+} from '../scaling/adapter';
+import type { ReverbEvents } from '../shared/hooks';
+import { broadcastFrame } from '../socket/broadcast';
+import type { Connection } from '../socket/connection';
 
 /** Above this many subscribers, subscription counts go out at most every {@link COUNT_THROTTLE_MS}. */
 const COUNT_THROTTLE_ABOVE = 100;

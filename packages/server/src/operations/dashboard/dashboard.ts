@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { channelTraits } from '@react-reverb/core/protocol';
-import type { RegistryStats } from '../channels';
-import type { AppConfig } from '../config';
-import type { DashboardConfig } from '../operations-config';
-import type { Adapter } from '../scaling/adapter';
-import { timingSafeEqualText } from '../secure-compare';
-import type { Traffic } from '../traffic';
+import type { RegistryStats } from '../../channels/registry';
+import type { AppConfig } from '../../config/config';
+import type { DashboardConfig } from '../../config/operations-config';
+import type { Adapter } from '../../scaling/adapter';
+import { timingSafeEqualText } from '../../shared/secure-compare';
+import type { Traffic } from '../../shared/traffic';
 import { dashboardPage } from './page';
 
 /** Presence member lists are fetched for at most this many channels per poll. */

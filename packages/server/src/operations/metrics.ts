@@ -12,11 +12,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { channelType } from '@react-reverb/core/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RegistryStats } from './channels';
-import type { MetricsConfig } from './operations-config';
-import type { Adapter, ChannelSnapshot } from './scaling/adapter';
-import { timingSafeEqualText } from './secure-compare';
-import type { AppTraffic, Traffic } from './traffic';
+import type { RegistryStats } from '../channels/registry';
+import type { MetricsConfig } from '../config/operations-config';
+import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
+import { timingSafeEqualText } from '../shared/secure-compare';
+import type { AppTraffic, Traffic } from '../shared/traffic';
 
 export interface MetricsSource {
   readonly traffic: Traffic;

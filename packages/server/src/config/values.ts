@@ -3,7 +3,7 @@
  * Each returns undefined for a blank value and throws a `ConfigError` naming the setting otherwise.
  * Shared by config.ts (server and apps) and operations-config.ts (metrics, dashboard, shutdown).
  */
-import { ConfigError } from './errors';
+import { ConfigError } from '../shared/errors';
 
 export type Raw = Record<string, unknown>;
 

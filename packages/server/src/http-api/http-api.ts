@@ -17,12 +17,12 @@ import {
   validateTriggerRequest,
 } from '@react-reverb/core/protocol';
 import { parseQueryString, verifyHttpRequest } from '@react-reverb/core/signing';
-import type { AppConfig } from './config';
-import { HttpError } from './errors';
-import type { ReverbEvents } from './hooks';
-import { TokenBucket } from './limits';
-import type { ReverbLogger } from './logger';
-import type { Adapter, ChannelSnapshot } from './scaling/adapter';
+import type { AppConfig } from '../config/config';
+import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
+import { HttpError } from '../shared/errors';
+import type { ReverbEvents } from '../shared/hooks';
+import type { ReverbLogger } from '../shared/logger';
+import { TokenBucket } from '../socket/limits';
 
 export interface HttpApiOptions {
   readonly pathPrefix: string;

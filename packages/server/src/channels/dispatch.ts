@@ -22,10 +22,10 @@ import {
   utf8Length,
 } from '@react-reverb/core/protocol';
 import { channelAuthString, verifyChannelAuth, verifyUserAuth } from '@react-reverb/core/signing';
-import type { AppRegistry } from './channels';
-import type { Connection } from './connection';
-import type { ReverbEvents } from './hooks';
-import type { Adapter } from './scaling/adapter';
+import type { Adapter } from '../scaling/adapter';
+import type { ReverbEvents } from '../shared/hooks';
+import type { Connection } from '../socket/connection';
+import type { AppRegistry } from './registry';
 
 export interface DispatchContext {
   readonly registry: AppRegistry;

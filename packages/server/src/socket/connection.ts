@@ -12,12 +12,12 @@ import {
   type ServerMessage,
 } from '@react-reverb/core/protocol';
 import { type RawData, WebSocket } from 'ws';
+import type { Channel } from '../channels/registry';
+import type { AppConfig } from '../config/config';
+import { frameForLog, type ReverbLogger } from '../shared/logger';
+import { AppTraffic, type Traffic } from '../shared/traffic';
 import { type FrameSink, writeText } from './broadcast';
-import type { Channel } from './channels';
-import type { AppConfig } from './config';
 import { RateWindow } from './limits';
-import { frameForLog, type ReverbLogger } from './logger';
-import { AppTraffic, type Traffic } from './traffic';
 
 /** How long a closing peer gets to answer the close handshake. */
 const CLOSE_GRACE_MS = 5_000;

@@ -6,8 +6,8 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bool, num, type Raw, section, str, urlPath } from './config-values';
-import { ConfigError } from './errors';
+import { ConfigError } from '../shared/errors';
+import { bool, num, type Raw, section, str, urlPath } from './values';
 
 export interface MetricsConfig {
   readonly enabled: boolean;
