@@ -1,4 +1,4 @@
-import type { ExternalStore } from '@react-reverb/core';
+import { createStore, type ExternalStore } from '@react-reverb/core';
 import type { ReactNode } from 'react';
 
 export type ToastKind = 'info' | 'success' | 'warning' | 'error';
@@ -53,16 +53,12 @@ const EMPTY: ReadonlyArray<Toast> = [];
 
 /** A small external store of toasts with pausable dismiss timers; no DOM, safe on the server. */
 export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
-  let toasts = EMPTY;
+  // `set` and `update` stay out of the returned object: only `show` and `dismiss` change the list.
+  const { set: publish, update, ...list } = createStore(EMPTY);
   let counter = 0;
-  const listeners = new Set<() => void>();
   const timers = new Map<string, Timer>();
   const pauses = new Set<PauseReason>();
 
-  const publish = (next: ReadonlyArray<Toast>) => {
-    toasts = next;
-    for (const listener of [...listeners]) listener();
-  };
   const start = (id: string, timer: Timer) => {
     if (pauses.size === 0 && timer.remaining < Number.POSITIVE_INFINITY) {
       timer.startedAt = Date.now();
@@ -77,12 +73,7 @@ export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
   };
 
   const store: ToastStore = {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSnapshot: () => toasts,
-    getServerSnapshot: () => EMPTY,
+    ...list,
     show(input) {
       const {
         id = `toast-${++counter}`,
@@ -101,6 +92,7 @@ export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
           duration ?? (kind === 'error' ? (options.errorDuration ?? 10_000) : (options.duration ?? 5_000)),
         data,
       };
+      const toasts = list.getSnapshot();
       const replaced = timers.has(id);
       stop(timers.get(id));
       const timer: Timer = { remaining: toast.duration, startedAt: 0 };
@@ -110,6 +102,7 @@ export function createToastStore(options: ToastStoreOptions = {}): ToastStore {
       return id;
     },
     dismiss(id) {
+      const toasts = list.getSnapshot();
       const keep = toasts.filter((t) => id !== undefined && t.id !== id);
       if (keep.length === toasts.length) return;
       for (const t of toasts) {

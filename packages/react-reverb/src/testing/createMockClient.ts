@@ -5,6 +5,7 @@ import {
   ClientEventError,
   type ConnectionSnapshot,
   type ConnectionStatus,
+  createStore,
   type EventListener,
   type EventMeta,
   formatEventName,
@@ -14,6 +15,7 @@ import {
   type RetainedChannel,
   type ReverbClient,
   type ReverbClientOptions,
+  type Store,
   type UserSnapshot,
   type UserStore,
 } from '@react-reverb/core';
@@ -25,7 +27,7 @@ import {
   SERVER_TO_USER_PREFIX,
   type UserInfo,
 } from '@react-reverb/core/protocol';
-import { ListenerMap, type WritableStore, writableStore } from './store';
+import { ListenerMap } from './listener-map';
 
 export interface MockClientOptions {
   /** Initial connection state. Default `connected`. */
@@ -102,8 +104,8 @@ const SIGNED_OUT: UserSnapshot = { status: 'signed-out', id: null, info: null, e
 const EMPTY_PRESENCE: PresenceSnapshot = { members: [], me: null, myId: null, count: 0, stale: false };
 
 class MockChannel implements PresenceChannel {
-  readonly state: WritableStore<ChannelSnapshot>;
-  readonly presenceStore = writableStore<PresenceSnapshot>(EMPTY_PRESENCE);
+  readonly state: Store<ChannelSnapshot>;
+  readonly presenceStore = createStore<PresenceSnapshot>(EMPTY_PRESENCE);
   readonly bindings = new ListenerMap<EventListener>();
   readonly joins = new ListenerMap<(m: PresenceMember) => void>();
   readonly leaves = new ListenerMap<(m: PresenceMember) => void>();
@@ -118,7 +120,7 @@ class MockChannel implements PresenceChannel {
     private readonly sendWhisper: (record: WhisperRecord) => void,
   ) {
     const idle: ChannelSnapshot = { name, status: 'idle', error: null, subscriptionCount: null };
-    this.state = writableStore(idle);
+    this.state = createStore(idle);
   }
 
   get presence() {
@@ -190,15 +192,14 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
   let socketCounter = 0;
 
   const initialState = options.state ?? 'connected';
-  const connection = writableStore<ConnectionSnapshot>(
-    {
-      ...IDLE_CONNECTION,
-      state: initialState,
-      socketId: initialState === 'connected' ? (options.socketId ?? '1234.5678') : null,
-    },
-    IDLE_CONNECTION,
-  );
-  const userState = writableStore<UserSnapshot>(SIGNED_OUT);
+  // Created idle, so SSR and hydration read the idle snapshot as with the core, then moved to the initial state.
+  const connection = createStore<ConnectionSnapshot>(IDLE_CONNECTION);
+  connection.set({
+    ...IDLE_CONNECTION,
+    state: initialState,
+    socketId: initialState === 'connected' ? (options.socketId ?? '1234.5678') : null,
+  });
+  const userState = createStore<UserSnapshot>(SIGNED_OUT);
   const isConnected = () => connection.getSnapshot().state === 'connected';
 
   const sendSubscribe = (channel: MockChannel) => {

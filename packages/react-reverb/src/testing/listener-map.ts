@@ -1,32 +1,3 @@
-import type { ExternalStore } from '@react-reverb/core';
-
-/** A writable external store: the mock's building block (immutable snapshots, same reference until set). */
-export interface WritableStore<T> extends ExternalStore<T> {
-  set(next: T): void;
-  readonly listenerCount: number;
-}
-
-export function writableStore<T>(initial: T, serverSnapshot: T = initial): WritableStore<T> {
-  let value = initial;
-  const listeners = new Set<() => void>();
-  return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSnapshot: () => value,
-    getServerSnapshot: () => serverSnapshot,
-    set(next) {
-      if (Object.is(next, value)) return;
-      value = next;
-      for (const listener of [...listeners]) listener();
-    },
-    get listenerCount() {
-      return listeners.size;
-    },
-  };
-}
-
 /** Listeners keyed by name, each returning its own unbind. */
 export class ListenerMap<L> {
   private readonly map = new Map<string, Set<L>>();
