@@ -3,6 +3,7 @@
  * wire lives in `@react-reverb/core/protocol`, encryption in `@react-reverb/core/encrypted`.
  */
 
+export { assertClientChannelName } from './client/channel-name';
 export { createReverbClient } from './client/client';
 export { AuthError, ClientEventError } from './client/errors';
 export { formatEventName } from './client/event-name';

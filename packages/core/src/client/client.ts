@@ -3,10 +3,11 @@
  * the whisper outbox together. Nothing here touches `window` at module scope, so importing it is safe
  * in Node, SSR and workers; until `connect()` every store shows its idle snapshot.
  */
-import { channelNameProblem, clientChannelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
+import { clientChannelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
 import { ReverbError } from '../protocol/errors';
 import type { ServerMessage, UserInfo } from '../protocol/messages';
 import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
+import { assertClientChannelName } from './channel-name';
 import { createConnection } from './connection';
 import { formatEventName } from './event-name';
 import { platformTimers } from './timers';
@@ -84,13 +85,7 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
   }
 
   function retain(name: string): RetainedChannel {
-    const problem = channelNameProblem(name);
-    if (problem !== undefined || name.startsWith(SERVER_TO_USER_PREFIX)) {
-      throw new ReverbError(
-        'REVERB_ERR_CHANNEL_NAME',
-        `Cannot subscribe to "${name}": ${problem ?? 'reserved (use client.user)'}`,
-      );
-    }
+    assertClientChannelName(name);
     let hold = holds.get(name);
     if (hold === undefined) {
       hold = createHold(name);

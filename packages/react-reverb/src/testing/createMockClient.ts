@@ -1,4 +1,5 @@
 import {
+  assertClientChannelName,
   type ChannelError,
   type ChannelSnapshot,
   type ChannelStatus,
@@ -19,14 +20,7 @@ import {
   type UserSnapshot,
   type UserStore,
 } from '@react-reverb/core';
-import {
-  CLIENT_EVENT_PREFIX,
-  channelNameProblem,
-  channelTraits,
-  ReverbError,
-  SERVER_TO_USER_PREFIX,
-  type UserInfo,
-} from '@react-reverb/core/protocol';
+import { CLIENT_EVENT_PREFIX, channelTraits, ReverbError, type UserInfo } from '@react-reverb/core/protocol';
 import { ListenerMap } from './listener-map';
 
 export interface MockClientOptions {
@@ -233,13 +227,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
   };
 
   const retain = (name: string): RetainedChannel<MockChannel> => {
-    const problem = channelNameProblem(name);
-    if (problem !== undefined || name.startsWith(SERVER_TO_USER_PREFIX)) {
-      throw new ReverbError(
-        'REVERB_ERR_CHANNEL_NAME',
-        `Cannot subscribe to "${name}": ${problem ?? 'reserved (use client.user)'}`,
-      );
-    }
+    assertClientChannelName(name);
     let channel = registry.get(name);
     if (!channel) {
       channel = new MockChannel(name, (record) => whispers.push(record));
