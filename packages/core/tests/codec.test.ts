@@ -7,6 +7,7 @@ import {
   decodeEnvelope,
   decodeServerMessage,
   encodeChannelEvent,
+  encodeClientFrame,
   encodeClientMessage,
   encodeDataString,
   encodeServerMessage,
@@ -293,6 +294,18 @@ describe('client → server fixtures (§3)', () => {
     });
     expect(encodeClientMessage({ event: 'pusher:subscribe', data: { channel: 'orders' } })).toBe(
       '{"event":"pusher:subscribe","data":{"channel":"orders","auth":""}}',
+    );
+  });
+
+  it('encodeClientFrame sends the message as given: no subscribe defaults, data {} when absent', () => {
+    expect(encodeClientFrame({ event: 'pusher:pong' })).toBe('{"event":"pusher:pong","data":{}}');
+    expect(encodeClientFrame({ event: 'pusher:subscribe', data: { channel: 'orders' } })).toBe(
+      '{"event":"pusher:subscribe","data":{"channel":"orders"}}',
+    );
+    const whisper: ClientMessage = { event: 'client-typing', channel: 'private-a', data: { on: true } };
+    expect(encodeClientFrame(whisper)).toBe(encodeClientMessage(whisper));
+    expect(encodeClientFrame(whisper)).toBe(
+      '{"event":"client-typing","data":{"on":true},"channel":"private-a"}',
     );
   });
 

@@ -5,7 +5,7 @@
  * leaves; this module only does it. Closures, not classes, so the private state minifies.
  */
 import { clientChannelTraits } from '../protocol/channel-names';
-import { encodeClientMessage } from '../protocol/codec';
+import { encodeClientFrame } from '../protocol/codec';
 import { ReverbError } from '../protocol/errors';
 import {
   CLIENT_EVENT_PREFIX,
@@ -111,9 +111,9 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
       const authorization = traits.requiresAuth ? await authorizeFor(id) : undefined;
       if (current !== generation) return;
       onWire = context.send(
-        encodeClientMessage({
+        encodeClientFrame({
           event: SUBSCRIBE,
-          data: { channel: name, auth: authorization?.auth, channel_data: authorization?.channel_data },
+          data: { channel: name, auth: authorization?.auth ?? '', channel_data: authorization?.channel_data },
         }),
       );
     } catch (error) {
@@ -202,13 +202,13 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
         );
       }
       const wire = (isClientEventName(event) ? event : CLIENT_EVENT_PREFIX + event) as `client-${string}`;
-      const frame = encodeClientMessage({ event: wire, channel: name, data });
+      const frame = encodeClientFrame({ event: wire, channel: name, data });
       if (isSubscribed()) toOutbox(frame);
       else pending.push(frame);
     },
     join,
     leave() {
-      if (onWire) context.send(encodeClientMessage({ event: UNSUBSCRIBE, data: { channel: name } }));
+      if (onWire) context.send(encodeClientFrame({ event: UNSUBSCRIBE, data: { channel: name } }));
       detach();
       pending = [];
       update(getServerSnapshot());

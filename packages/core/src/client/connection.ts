@@ -8,7 +8,7 @@
  * close code behind a synthetic 1000, needs a new instance after `close()` (#165), and at 3.2 KB gzip
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
-import { encodeClientMessage, readServerMessageLoosely } from '../protocol/codec';
+import { encodeClientFrame, readServerMessageLoosely } from '../protocol/codec';
 import { PONG_NOT_RECEIVED, reconnectPolicyFor, SSL_ONLY } from '../protocol/error-codes';
 import { CONNECTION_ESTABLISHED, ERROR, PING, PONG } from '../protocol/events';
 import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/limits';
@@ -165,7 +165,7 @@ export function createConnection(
         established((message as ConnectionEstablishedMessage).data);
         return;
       case PING:
-        send(encodeClientMessage({ event: PONG }));
+        send(encodeClientFrame({ event: PONG }));
         return;
       case PONG:
         return;
@@ -208,7 +208,7 @@ export function createConnection(
 
   function ping(): void {
     if (step === 'pong') return;
-    send(encodeClientMessage({ event: PING }));
+    send(encodeClientFrame({ event: PING }));
     schedule('pong', pongTimeout, () => lost(PONG_NOT_RECEIVED, `No pong within ${pongTimeout} ms`));
   }
 

@@ -4,7 +4,7 @@
  * every reconnect while the user has asked to be signed in.
  */
 import { serverToUserChannel } from '../protocol/channel-names';
-import { encodeClientMessage } from '../protocol/codec';
+import { encodeClientFrame } from '../protocol/codec';
 import {
   ERROR,
   isReservedEventName,
@@ -65,7 +65,7 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
     try {
       const { auth, user_data } = await authenticateUser(options, id);
       if (current !== generation) return;
-      awaitingReply = send(encodeClientMessage({ event: SIGNIN, data: { auth, user_data } }));
+      awaitingReply = send(encodeClientFrame({ event: SIGNIN, data: { auth, user_data } }));
     } catch (error) {
       if (current === generation) failed((error as Error).message);
     }
@@ -84,7 +84,7 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
       return;
     }
     update({ status: 'signed-in', id, info: data?.user_info ?? null, error: null });
-    send(encodeClientMessage({ event: SUBSCRIBE, data: { channel: serverToUserChannel(id), auth: '' } }));
+    send(encodeClientFrame({ event: SUBSCRIBE, data: { channel: serverToUserChannel(id), auth: '' } }));
   }
 
   return {

@@ -203,13 +203,24 @@ export function encodeDataString(data: unknown): string {
   return JSON.stringify(data);
 }
 
-/** Encodes a frame a client sends: protocol `data` goes as an object (what pusher-js does). */
+/**
+ * Encodes a frame a client sends: protocol `data` goes as an object (what pusher-js does). A
+ * `pusher:subscribe` without `channel_data` gets `auth: ''` when it has none (a public channel).
+ */
 export function encodeClientMessage(message: ClientMessage): string {
   if (message.event === SUBSCRIBE) {
     const { channel, auth, channel_data } = message.data;
     const data = channel_data === undefined ? { channel, auth: auth ?? '' } : { channel, auth, channel_data };
-    return JSON.stringify({ event: message.event, data });
+    return encodeClientFrame({ event: message.event, data });
   }
+  return encodeClientFrame(message);
+}
+
+/**
+ * `encodeClientMessage` without the subscribe defaults, for a client that always sends `auth` (ours):
+ * the message as it is, with `data` as `{}` when absent.
+ */
+export function encodeClientFrame(message: ClientMessage): string {
   return JSON.stringify({
     event: message.event,
     data: message.data ?? {},
