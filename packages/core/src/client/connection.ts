@@ -101,10 +101,10 @@ export function createConnection(
   const state = (): ConnectionStatus => getSnapshot().state;
 
   function connect(): void {
-    const current = state();
-    if (current !== 'initialized' && current !== 'disconnected' && current !== 'failed') return;
+    // The hints are listened to exactly from `connect()` until `halt()`: while connecting or connected.
+    if (removeHints !== null) return;
+    removeHints = listenForHints(check);
     update({ ...FRESH, state: 'connecting' });
-    removeHints ??= listenForHints(check);
     watchUnavailable();
     open();
   }
