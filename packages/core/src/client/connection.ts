@@ -237,9 +237,12 @@ export function createConnection(
       nextRetryAt: timers.now() + delay,
       lastError,
     });
-    if (unavailableTimer === undefined && previous !== 'unavailable') watchUnavailable();
     schedule('retry', delay, open);
-    if (wasConnected) onDisconnected();
+    // While connecting the `unavailable` clock runs already (or has run out); it stopped when we connected.
+    if (wasConnected) {
+      watchUnavailable();
+      onDisconnected();
+    }
   }
 
   /** Stops every timer and socket and settles in a terminal state. */
