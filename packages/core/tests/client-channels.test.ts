@@ -326,6 +326,28 @@ describe('events', () => {
     expect(channel.getSnapshot().subscriptionCount).toBe(3);
   });
 
+  it("delivers to the name's listeners before bindAll ones, as the bindings were when the event came", async () => {
+    const client = connected();
+    const { channel } = client.retain('orders');
+    const calls: string[] = [];
+    channel.bindAll((_, meta) => calls.push(`every ${meta.event}`));
+    let unbindLate = () => {};
+    channel.bind('e', () => {
+      calls.push('first');
+      // Changes made during delivery count from the next event on.
+      unbindLate();
+      channel.bind('e', () => calls.push('added during e'));
+    });
+    unbindLate = channel.bind('e', () => calls.push('unbound during e'));
+    FakeWebSocket.last.receive({ event: 'e', channel: 'orders', data: '{}' });
+    expect(calls).toEqual(['first', 'unbound during e', 'every e']);
+
+    calls.length = 0;
+    channel.bind('pusher:cache_miss', () => calls.push('cache_miss'));
+    FakeWebSocket.last.receive({ event: 'pusher:cache_miss', channel: 'orders' });
+    expect(calls).toEqual(['cache_miss']);
+  });
+
   it('the same function bound twice is two bindings, unbound one at a time', async () => {
     const client = connected();
     const { channel } = client.retain('orders');

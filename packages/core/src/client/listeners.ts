@@ -9,31 +9,34 @@ export interface Listeners {
 }
 
 export function createListeners(): Listeners {
-  const byEvent = new Map<string | null, Set<EventListener>>();
+  /** One entry per binding, in binding order; a fresh entry, so the same function bound twice is two bindings. */
+  const bindings = new Set<readonly [event: string | null, listener: EventListener]>();
   return {
     add(event, listener) {
-      const set = byEvent.get(event) ?? new Set();
-      byEvent.set(event, set);
-      // A fresh wrapper so binding the same function twice gives two independent bindings.
-      const bound: EventListener = (data, meta) => listener(data, meta);
-      set.add(bound);
+      const binding = [event, listener] as const;
+      bindings.add(binding);
       return () => {
-        set.delete(bound);
-        if (set.size === 0 && byEvent.get(event) === set) byEvent.delete(event);
+        bindings.delete(binding);
       };
     },
     emit(data, meta) {
-      const every = meta.event.startsWith(PUSHER_EVENT_PREFIX) ? [] : (byEvent.get(null) ?? []);
-      for (const listener of [...(byEvent.get(meta.event) ?? []), ...every]) {
-        try {
-          listener(data, meta);
-        } catch (error) {
-          // Reported without breaking delivery to the others or the socket handler.
-          queueMicrotask(() => {
-            throw error;
-          });
+      // The bindings as they were when the event came: (un)binding mid-emit counts from the next one.
+      const bound = [...bindings];
+      const deliver = (key: string | null) => {
+        for (const [event, listener] of bound) {
+          if (event !== key) continue;
+          try {
+            listener(data, meta);
+          } catch (error) {
+            // Reported without breaking delivery to the others or the socket handler.
+            queueMicrotask(() => {
+              throw error;
+            });
+          }
         }
-      }
+      };
+      deliver(meta.event);
+      if (!meta.event.startsWith(PUSHER_EVENT_PREFIX)) deliver(null);
     },
   };
 }
