@@ -302,7 +302,7 @@ export function createConnection(
  * first two); nothing in Node. Looked up when connecting, never at module scope.
  */
 function listenForHints(check: () => void): () => void {
-  const doc = typeof document === 'undefined' ? undefined : document;
+  const doc = (globalThis as { document?: Document }).document;
   const visible = () => {
     if (doc?.visibilityState === 'visible') check();
   };
