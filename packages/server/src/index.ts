@@ -45,8 +45,8 @@ export {
   type RedisAdapterEventMap,
   type RedisAdapterOptions,
   type RedisAdapterStats,
-  redisConnectionOptions,
 } from './scaling/redis-adapter';
+export { redisConnectionOptions } from './scaling/redis-connection';
 export { type CreateServerOptions, createReverbServer, type ReverbServer, type ServerStats } from './server';
 export { ConfigError, HttpError } from './shared/errors';
 export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './shared/hooks';

@@ -31,7 +31,8 @@ import { HttpApi, sendJson } from './http-api/http-api';
 import { logDestination, Operations, type OperationsOptions } from './operations/operations';
 import { drainHttpServer } from './operations/shutdown';
 import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
-import { REDIS_CONNECT_TIMEOUT_MS, RedisAdapter } from './scaling/redis-adapter';
+import { RedisAdapter } from './scaling/redis-adapter';
+import { REDIS_CONNECT_TIMEOUT_MS } from './scaling/redis-connection';
 import { ReverbEvents } from './shared/hooks';
 import { createLogger, frameForLog, type ReverbLogger } from './shared/logger';
 import { Ticker, tickIntervalFor } from './shared/timers';
@@ -479,13 +480,13 @@ class ReverbServerImpl implements ReverbServer {
       return;
     }
     const { app } = checked;
-    this.adapter.reserveConnection(app.id, app.maxConnections).then(
+    this.adapter.state.reserveConnection(app.id, app.maxConnections).then(
       (reserved) => {
         if (!reserved) {
           this.logger.debug({ appId: app.id }, 'connection refused: over the app quota');
           this.reject(ws, ErrorCode.OverConnectionQuota);
         } else if (ws.readyState !== ws.OPEN) {
-          void this.adapter.releaseConnection(app.id);
+          void this.adapter.state.releaseConnection(app.id);
         } else {
           this.accept(ws, app);
         }
@@ -518,7 +519,7 @@ class ReverbServerImpl implements ReverbServer {
     this.connectionCount--;
     this.socketIds.delete(socketId);
     this.registries.get(app.id)?.removeConnection(conn);
-    void this.adapter.releaseConnection(app.id);
+    void this.adapter.state.releaseConnection(app.id);
     this.events.emit('connection_closed', { appId: app.id, socketId, code });
   }
 

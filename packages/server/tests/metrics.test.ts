@@ -133,6 +133,13 @@ describe('metrics', () => {
     const before = await scrape(`${t.httpUrl}/metrics`);
     expect(sample(before, 'reverb_adapter_latency_seconds_count{op="publish"}')).toBe(1);
     expect(before).not.toMatch(/^reverb_adapter_errors_total\{/m);
+    // Presence joins go through the adapter's shared state (`adapter.state`): timed as well.
+    const member = await connect(t);
+    const auth = presenceAuth(t, member.socketId, 'presence-timed', 'u0');
+    member.send({ event: 'pusher:subscribe', data: { channel: 'presence-timed', ...auth } });
+    await member.nextEvent('pusher_internal:subscription_succeeded', 'presence-timed');
+    const joined = await scrape(`${t.httpUrl}/metrics`);
+    expect(sample(joined, 'reverb_adapter_latency_seconds_count{op="joinPresence"}')).toBe(1);
 
     await stopRedis();
     const c = await connect(t);

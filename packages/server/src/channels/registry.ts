@@ -154,7 +154,7 @@ export class AppRegistry {
   ): Promise<boolean> {
     const { name } = channel;
     const appId = this.app.id;
-    const outcome = await this.adapter.joinPresence(
+    const outcome = await this.adapter.state.joinPresence(
       appId,
       name,
       member.user_id,
@@ -183,7 +183,7 @@ export class AppRegistry {
       });
     }
     if (!stillSubscribed()) return true;
-    const members = await this.adapter.presenceMembers(appId, name);
+    const members = await this.adapter.state.presenceMembers(appId, name);
     if (!stillSubscribed()) return true;
     conn.sendMessage({
       event: InternalEvent.SubscriptionSucceeded,
@@ -221,7 +221,7 @@ export class AppRegistry {
   /** `member_removed` once the user's last connection anywhere in the cluster is gone. */
   private async leavePresence(name: string, userId: string): Promise<void> {
     const appId = this.app.id;
-    if ((await this.adapter.leavePresence(appId, name, userId)) !== 'last') return;
+    if ((await this.adapter.state.leavePresence(appId, name, userId)) !== 'last') return;
     this.events.emit('member_removed', { appId, channel: name, userId });
     const frame = encodeServerMessage({
       event: InternalEvent.MemberRemoved,
@@ -234,7 +234,7 @@ export class AppRegistry {
   /** §3.14: the new count over every node, to every subscriber, throttled to one every 5 s above 100. */
   private subscriptionsChanged(channel: Channel, delta: 1 | -1): void {
     if (!this.app.subscriptionCount || !channel.traits.countsSubscriptions) return;
-    this.adapter
+    this.adapter.state
       .countSubscription(this.app.id, channel.name, delta)
       .then((total) => this.countChanged(channel.name, total, Date.now()))
       .catch(this.onError);
@@ -291,7 +291,7 @@ export class AppRegistry {
   /** §3.13: the last event, kept cluster-wide by the adapter, or `pusher:cache_miss`. */
   private async replayCache(conn: Connection, name: string, channel: Channel): Promise<void> {
     try {
-      const cached = await this.adapter.cachedEvent(this.app.id, name);
+      const cached = await this.adapter.state.cachedEvent(this.app.id, name);
       if (conn.subscriptions.get(name)?.channel !== channel) return;
       if (cached) {
         conn.send(cached.frame);
@@ -337,7 +337,7 @@ export class AppRegistry {
 
   /** The current status of every watched user, signed in anywhere in the cluster (§3.12). */
   private async sendWatchlistStatus(conn: Connection, accepted: readonly string[]): Promise<void> {
-    const signedIn = await this.adapter.onlineUsers(this.app.id, accepted);
+    const signedIn = await this.adapter.state.onlineUsers(this.app.id, accepted);
     if (conn.closing || conn.watchlist !== accepted) return;
     const online = accepted.filter((id) => signedIn.has(id));
     const offline = accepted.filter((id) => !signedIn.has(id));
@@ -349,13 +349,13 @@ export class AppRegistry {
 
   /** Watchers everywhere hear `online` when the user's first connection anywhere signs in. */
   private async userOnline(userId: string): Promise<void> {
-    if ((await this.adapter.userOnline(this.app.id, userId)) !== 'first') return;
+    if ((await this.adapter.state.userOnline(this.app.id, userId)) !== 'first') return;
     await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: true });
   }
 
   /** …and `offline` after its last connection anywhere. */
   private async userOffline(userId: string): Promise<void> {
-    if ((await this.adapter.userOffline(this.app.id, userId)) !== 'last') return;
+    if ((await this.adapter.state.userOffline(this.app.id, userId)) !== 'last') return;
     await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: false });
   }
 

@@ -141,8 +141,9 @@ export class Metrics {
   }
 
   /**
-   * Times the adapter's publish and query calls and counts its `failure` events (the Redis adapter
-   * is an EventEmitter emitting `failure` with `{op}`). Returns an adapter that forwards everything.
+   * Times the adapter's publish and query calls and its state's presence joins and leaves, and counts
+   * its `failure` events (the Redis adapter is an EventEmitter emitting `failure` with `{op}`).
+   * Returns an adapter that forwards everything.
    */
   instrument(adapter: Adapter): Adapter {
     if (adapter instanceof EventEmitter) {
@@ -150,16 +151,26 @@ export class Metrics {
         this.adapterError(String(failure.op ?? 'unknown')),
       );
     }
-    const timed = new Map<PropertyKey, unknown>();
-    const timedOps = new Set<PropertyKey>(['publish', 'query', 'joinPresence', 'leavePresence']);
-    return new Proxy(adapter, {
+    const state = this.timed(adapter.state, new Set(['joinPresence', 'leavePresence']));
+    return this.timed(adapter, new Set(['publish', 'query']), new Map([['state', state]]));
+  }
+
+  /** A proxy of `target` whose `ops` (async methods) are timed, with `replaced` properties swapped in. */
+  private timed<T extends object>(
+    target: T,
+    ops: ReadonlySet<PropertyKey>,
+    replaced: ReadonlyMap<PropertyKey, unknown> = new Map(),
+  ): T {
+    const wrappers = new Map<PropertyKey, unknown>();
+    return new Proxy(target, {
       get: (target, property) => {
+        if (replaced.has(property)) return replaced.get(property);
         const value = Reflect.get(target, property, target) as unknown;
         if (typeof value !== 'function') return value;
-        let wrapped = timed.get(property);
+        let wrapped = wrappers.get(property);
         if (wrapped === undefined) {
           const fn = value as (...args: unknown[]) => unknown;
-          wrapped = timedOps.has(property)
+          wrapped = ops.has(property)
             ? (...args: unknown[]) => {
                 const started = performance.now();
                 const result = fn.apply(target, args) as Promise<unknown>;
@@ -169,7 +180,7 @@ export class Metrics {
                 return result;
               }
             : fn.bind(target);
-          timed.set(property, wrapped);
+          wrappers.set(property, wrapped);
         }
         return wrapped;
       },

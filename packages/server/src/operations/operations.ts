@@ -71,7 +71,7 @@ export class Operations {
       apps: config.apps,
       events,
       logger,
-      cluster: this.adapter,
+      cluster: this.adapter.state,
       nodeId: host.serverId,
       ...(options.webhookDelayMs === undefined ? {} : { delayMs: options.webhookDelayMs }),
       ...(options.webhookRetry === undefined ? {} : { retry: options.webhookRetry }),

@@ -1,19 +1,11 @@
 /**
  * The only seam for scale-out (DESIGN.md §3). Every broadcast and every question the HTTP API asks
- * goes through an `Adapter`, and so does the state a cluster shares (cluster-state.ts: presence
- * members, signed-in users, connection counts, cache channels). `LocalAdapter` serves one node;
+ * goes through an `Adapter`, and so does the state a cluster shares (its `state`, cluster-state.ts:
+ * presence members, signed-in users, connection counts, cache channels). `LocalAdapter` serves one node;
  * `RedisAdapter` (redis-adapter.ts) publishes to the other nodes too and merges their answers, which is
  * why everything here returns a Promise. Both pass tests/scaling/adapter-contract.test.ts.
  */
-import type { UserInfo } from '@react-reverb/core/protocol';
-import {
-  type CachedEvent,
-  type ClusterState,
-  type JoinOutcome,
-  type LeaveOutcome,
-  MemoryClusterState,
-  type PresenceMembers,
-} from './cluster-state';
+import { type ClusterState, MemoryClusterState } from './cluster-state';
 
 /** A message every node applies to its local sockets. `frame` is already encoded: nodes only frame it. */
 export type AdapterMessage =
@@ -70,7 +62,9 @@ export interface LocalNode {
   answer<T extends AdapterQuery['type']>(query: QueryOf<T>): AdapterQueryResults[T];
 }
 
-export interface Adapter extends ClusterState {
+export interface Adapter {
+  /** The state the cluster shares: presence members, signed-in users, quotas, counts, cache entries. */
+  readonly state: ClusterState;
   /** Delivers to this node's sockets and, in a cluster, to every other node's. */
   publish(message: AdapterMessage): Promise<void>;
   /** Answers for the whole cluster. */
@@ -86,7 +80,7 @@ export interface Adapter extends ClusterState {
  * the Redis adapter takes them from Redis.
  */
 export class LocalAdapter implements Adapter {
-  private readonly state = new MemoryClusterState();
+  readonly state = new MemoryClusterState();
 
   constructor(private readonly node: LocalNode) {}
 
@@ -128,52 +122,6 @@ export class LocalAdapter implements Adapter {
   }
 
   async close(): Promise<void> {}
-
-  joinPresence(
-    appId: string,
-    channel: string,
-    userId: string,
-    info: UserInfo | undefined,
-    maxMembers: number | null,
-  ): Promise<JoinOutcome> {
-    return this.state.joinPresence(appId, channel, userId, info, maxMembers);
-  }
-
-  leavePresence(appId: string, channel: string, userId: string): Promise<LeaveOutcome> {
-    return this.state.leavePresence(appId, channel, userId);
-  }
-
-  presenceMembers(appId: string, channel: string): Promise<PresenceMembers> {
-    return this.state.presenceMembers(appId, channel);
-  }
-
-  userOnline(appId: string, userId: string): Promise<'first' | 'again'> {
-    return this.state.userOnline(appId, userId);
-  }
-
-  userOffline(appId: string, userId: string): Promise<LeaveOutcome> {
-    return this.state.userOffline(appId, userId);
-  }
-
-  onlineUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
-    return this.state.onlineUsers(appId, userIds);
-  }
-
-  reserveConnection(appId: string, max: number | null): Promise<boolean> {
-    return this.state.reserveConnection(appId, max);
-  }
-
-  releaseConnection(appId: string): Promise<void> {
-    return this.state.releaseConnection(appId);
-  }
-
-  cachedEvent(appId: string, channel: string): Promise<CachedEvent | null> {
-    return this.state.cachedEvent(appId, channel);
-  }
-
-  countSubscription(appId: string, channel: string, delta: 1 | -1): Promise<number> {
-    return this.state.countSubscription(appId, channel, delta);
-  }
 }
 
 export type AdapterFactory = (node: LocalNode) => Adapter;

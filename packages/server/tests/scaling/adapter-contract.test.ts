@@ -71,75 +71,75 @@ function contract(
     it('keeps one presence member per user across nodes: first join anywhere, last leave anywhere', async () => {
       c = await factory([APP]);
       const room = 'presence-room.1';
-      expect(await c.on(0).joinPresence(APP, room, '17', { name: 'Ada' }, null)).toBe('first');
-      expect(await c.on(1).joinPresence(APP, room, '17', { name: 'Ada' }, null)).toBe('again');
-      expect(await c.on(2).joinPresence(APP, room, '18', null, null)).toBe('first');
-      expect(await c.on(0).joinPresence(APP, room, '19', undefined, null)).toBe('first');
+      expect(await c.on(0).state.joinPresence(APP, room, '17', { name: 'Ada' }, null)).toBe('first');
+      expect(await c.on(1).state.joinPresence(APP, room, '17', { name: 'Ada' }, null)).toBe('again');
+      expect(await c.on(2).state.joinPresence(APP, room, '18', null, null)).toBe('first');
+      expect(await c.on(0).state.joinPresence(APP, room, '19', undefined, null)).toBe('first');
       for (const adapter of c.adapters) {
-        expect(await adapter.presenceMembers(APP, room)).toEqual({
+        expect(await adapter.state.presenceMembers(APP, room)).toEqual({
           ids: ['17', '18', '19'],
           hash: { '17': { name: 'Ada' }, '18': null, '19': null },
         });
         expect(await adapter.query({ type: 'users', appId: APP, channel: room })).toEqual(['17', '18', '19']);
       }
-      expect(await c.on(0).leavePresence(APP, room, '17')).toBe('remaining');
-      expect(await c.on(1).leavePresence(APP, room, '17')).toBe('last');
-      expect(await c.on(2).leavePresence(APP, room, '18')).toBe('last');
+      expect(await c.on(0).state.leavePresence(APP, room, '17')).toBe('remaining');
+      expect(await c.on(1).state.leavePresence(APP, room, '17')).toBe('last');
+      expect(await c.on(2).state.leavePresence(APP, room, '18')).toBe('last');
       for (const adapter of c.adapters) {
-        expect((await adapter.presenceMembers(APP, room)).ids).toEqual(['19']);
+        expect((await adapter.state.presenceMembers(APP, room)).ids).toEqual(['19']);
       }
-      expect((await c.on(1).presenceMembers(APP, 'presence-empty')).ids).toEqual([]);
+      expect((await c.on(1).state.presenceMembers(APP, 'presence-empty')).ids).toEqual([]);
     });
 
     it('refuses a new member beyond the limit, counting members on every node', async () => {
       c = await factory([APP]);
       const room = 'presence-small';
-      expect(await c.on(0).joinPresence(APP, room, 'a', null, 2)).toBe('first');
-      expect(await c.on(1).joinPresence(APP, room, 'b', null, 2)).toBe('first');
-      expect(await c.on(2).joinPresence(APP, room, 'c', null, 2)).toBe('full');
+      expect(await c.on(0).state.joinPresence(APP, room, 'a', null, 2)).toBe('first');
+      expect(await c.on(1).state.joinPresence(APP, room, 'b', null, 2)).toBe('first');
+      expect(await c.on(2).state.joinPresence(APP, room, 'c', null, 2)).toBe('full');
       // An existing member may open more connections.
-      expect(await c.on(2).joinPresence(APP, room, 'a', null, 2)).toBe('again');
-      expect((await c.on(0).presenceMembers(APP, room)).ids).toEqual(['a', 'b']);
-      expect(await c.on(1).leavePresence(APP, room, 'b')).toBe('last');
-      expect(await c.on(2).joinPresence(APP, room, 'c', null, 2)).toBe('first');
+      expect(await c.on(2).state.joinPresence(APP, room, 'a', null, 2)).toBe('again');
+      expect((await c.on(0).state.presenceMembers(APP, room)).ids).toEqual(['a', 'b']);
+      expect(await c.on(1).state.leavePresence(APP, room, 'b')).toBe('last');
+      expect(await c.on(2).state.joinPresence(APP, room, 'c', null, 2)).toBe('first');
     });
 
     it('tracks signed-in users across nodes for watchlists', async () => {
       c = await factory([APP]);
-      expect(await c.on(0).userOnline(APP, '17')).toBe('first');
-      expect(await c.on(1).userOnline(APP, '17')).toBe('again');
-      expect(await c.on(2).userOnline(APP, '18')).toBe('first');
+      expect(await c.on(0).state.userOnline(APP, '17')).toBe('first');
+      expect(await c.on(1).state.userOnline(APP, '17')).toBe('again');
+      expect(await c.on(2).state.userOnline(APP, '18')).toBe('first');
       for (const adapter of c.adapters) {
-        expect(await adapter.onlineUsers(APP, ['17', '18', '19'])).toEqual(new Set(['17', '18']));
+        expect(await adapter.state.onlineUsers(APP, ['17', '18', '19'])).toEqual(new Set(['17', '18']));
       }
-      expect(await c.on(0).userOffline(APP, '17')).toBe('remaining');
-      expect(await c.on(1).userOffline(APP, '17')).toBe('last');
-      expect(await c.on(2).onlineUsers(APP, ['17', '18'])).toEqual(new Set(['18']));
-      expect(await c.on(0).onlineUsers(APP, [])).toEqual(new Set());
+      expect(await c.on(0).state.userOffline(APP, '17')).toBe('remaining');
+      expect(await c.on(1).state.userOffline(APP, '17')).toBe('last');
+      expect(await c.on(2).state.onlineUsers(APP, ['17', '18'])).toEqual(new Set(['18']));
+      expect(await c.on(0).state.onlineUsers(APP, [])).toEqual(new Set());
     });
 
     it('enforces an app connection quota over the whole cluster', async () => {
       c = await factory([APP, OTHER_APP]);
-      expect(await c.on(0).reserveConnection(APP, 3)).toBe(true);
-      expect(await c.on(1).reserveConnection(APP, 3)).toBe(true);
-      expect(await c.on(2).reserveConnection(APP, 3)).toBe(true);
-      expect(await c.on(0).reserveConnection(APP, 3)).toBe(false);
-      expect(await c.on(1).reserveConnection(OTHER_APP, 3)).toBe(true);
-      await c.on(1).releaseConnection(APP);
-      expect(await c.on(2).reserveConnection(APP, 3)).toBe(true);
-      expect(await c.on(0).reserveConnection(APP, null)).toBe(true);
+      expect(await c.on(0).state.reserveConnection(APP, 3)).toBe(true);
+      expect(await c.on(1).state.reserveConnection(APP, 3)).toBe(true);
+      expect(await c.on(2).state.reserveConnection(APP, 3)).toBe(true);
+      expect(await c.on(0).state.reserveConnection(APP, 3)).toBe(false);
+      expect(await c.on(1).state.reserveConnection(OTHER_APP, 3)).toBe(true);
+      await c.on(1).state.releaseConnection(APP);
+      expect(await c.on(2).state.reserveConnection(APP, 3)).toBe(true);
+      expect(await c.on(0).state.reserveConnection(APP, null)).toBe(true);
     });
 
     it('counts a channel’s subscriptions over every node', async () => {
       c = await factory([APP]);
-      expect(await c.on(0).countSubscription(APP, 'counted', 1)).toBe(1);
-      expect(await c.on(1).countSubscription(APP, 'counted', 1)).toBe(2);
-      expect(await c.on(2).countSubscription(APP, 'counted', 1)).toBe(3);
-      expect(await c.on(2).countSubscription(APP, 'other', 1)).toBe(1);
-      expect(await c.on(1).countSubscription(APP, 'counted', -1)).toBe(2);
-      expect(await c.on(0).countSubscription(APP, 'counted', -1)).toBe(1);
-      expect(await c.on(2).countSubscription(APP, 'counted', -1)).toBe(0);
-      expect(await c.on(0).countSubscription(APP, 'counted', 1)).toBe(1);
+      expect(await c.on(0).state.countSubscription(APP, 'counted', 1)).toBe(1);
+      expect(await c.on(1).state.countSubscription(APP, 'counted', 1)).toBe(2);
+      expect(await c.on(2).state.countSubscription(APP, 'counted', 1)).toBe(3);
+      expect(await c.on(2).state.countSubscription(APP, 'other', 1)).toBe(1);
+      expect(await c.on(1).state.countSubscription(APP, 'counted', -1)).toBe(2);
+      expect(await c.on(0).state.countSubscription(APP, 'counted', -1)).toBe(1);
+      expect(await c.on(2).state.countSubscription(APP, 'counted', -1)).toBe(0);
+      expect(await c.on(0).state.countSubscription(APP, 'counted', 1)).toBe(1);
     });
 
     it('lets any node replay the last cached event until its TTL runs out', async () => {
@@ -148,22 +148,26 @@ function contract(
       await c.on(0).publish(message);
       for (const adapter of c.adapters) {
         await waitFor(
-          async () => (await adapter.cachedEvent(APP, 'cache-prices')) !== null,
+          async () => (await adapter.state.cachedEvent(APP, 'cache-prices')) !== null,
           5_000,
           'the cache entry',
         );
-        const cached = await adapter.cachedEvent(APP, 'cache-prices');
+        const cached = await adapter.state.cachedEvent(APP, 'cache-prices');
         expect(cached?.frame).toBe(message.frame);
         expect(cached?.data).toBe('{"n":7}');
         expect(cached?.ttl).toBeGreaterThan(0);
         expect(cached?.ttl).toBeLessThanOrEqual(60);
         const answer = await adapter.query({ type: 'cache', appId: APP, channel: 'cache-prices' });
         expect(answer?.data).toBe('{"n":7}');
-        expect(await adapter.cachedEvent(APP, 'cache-other')).toBeNull();
+        expect(await adapter.state.cachedEvent(APP, 'cache-other')).toBeNull();
       }
       await c.on(1).publish(broadcast('cache-short', 1, { cache: { data: '{"n":1}', ttlSeconds: 1 } }));
-      expect(await c.on(2).cachedEvent(APP, 'cache-short')).not.toBeNull();
-      await waitFor(async () => (await c.on(2).cachedEvent(APP, 'cache-short')) === null, 5_000, 'expiry');
+      expect(await c.on(2).state.cachedEvent(APP, 'cache-short')).not.toBeNull();
+      await waitFor(
+        async () => (await c.on(2).state.cachedEvent(APP, 'cache-short')) === null,
+        5_000,
+        'expiry',
+      );
     });
 
     it('answers channel questions for the whole cluster', async () => {
@@ -176,8 +180,8 @@ function contract(
         });
       });
       // Two users in the room, wherever their connections are.
-      await c.on(0).joinPresence(APP, 'presence-room', 'u1', null, null);
-      await c.on(1).joinPresence(APP, 'presence-room', 'u2', null, null);
+      await c.on(0).state.joinPresence(APP, 'presence-room', 'u1', null, null);
+      await c.on(1).state.joinPresence(APP, 'presence-room', 'u2', null, null);
       const size = c.nodes.length;
       const expected: Record<string, unknown> = {
         orders: { subscriptionCount: (size * (size + 1)) / 2 },

@@ -10,7 +10,8 @@ import { encodeChannelEvent } from '@react-reverb/core/protocol';
 import { type RedisHandle, startRedis, waitFor } from '@react-reverb/test-helpers';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisAdapter, redisConnectionOptions } from '../../src/scaling/redis-adapter';
+import type { RedisAdapter } from '../../src/scaling/redis-adapter';
+import { redisConnectionOptions } from '../../src/scaling/redis-connection';
 import { RecordingNode, recordingLogger, redisConfig, startRedisAdapter } from './support';
 
 const APP = 'app-1';
@@ -83,7 +84,7 @@ describe('RedisAdapter', () => {
       10_000,
       'peers',
     );
-    await a.adapter.joinPresence(APP, 'presence-room', 'before', null, null);
+    await a.adapter.state.joinPresence(APP, 'presence-room', 'before', null, null);
     const failuresBefore = a.adapter.stats().failures;
 
     const restarting = redis.restart(1_500);
@@ -91,8 +92,8 @@ describe('RedisAdapter', () => {
     // Local delivery and local state go on.
     await a.adapter.publish(broadcast('orders', 1));
     expect(a.recording.broadcasts('orders')).toHaveLength(1);
-    expect(await a.adapter.joinPresence(APP, 'presence-room', 'during', null, null)).toBe('first');
-    expect((await a.adapter.presenceMembers(APP, 'presence-room')).ids).toEqual(['before', 'during']);
+    expect(await a.adapter.state.joinPresence(APP, 'presence-room', 'during', null, null)).toBe('first');
+    expect((await a.adapter.state.presenceMembers(APP, 'presence-room')).ids).toEqual(['before', 'during']);
     expect(await a.adapter.query({ type: 'channels', appId: APP })).toEqual({});
     expect(a.adapter.stats().failures).toBeGreaterThan(failuresBefore);
     expect(log.lines().some((line) => line.level === 40 && String(line.msg).includes('Redis'))).toBe(true);
@@ -111,7 +112,7 @@ describe('RedisAdapter', () => {
     // The restarted (empty) Redis got A's members back, including the one that joined during the outage.
     await waitFor(
       async () =>
-        (await b.adapter.presenceMembers(APP, 'presence-room')).ids.sort().join() === 'before,during',
+        (await b.adapter.state.presenceMembers(APP, 'presence-room')).ids.sort().join() === 'before,during',
       10_000,
       'presence written back',
     );
@@ -129,15 +130,15 @@ describe('RedisAdapter', () => {
     const a = await node([APP]);
     const b = await node([APP]);
     await waitFor(() => b.adapter.stats().peers.length === 1, 10_000, 'peers');
-    expect(await a.adapter.joinPresence(APP, 'presence-room', 'leaver', null, null)).toBe('first');
-    expect((await b.adapter.presenceMembers(APP, 'presence-room')).ids).toEqual(['leaver']);
+    expect(await a.adapter.state.joinPresence(APP, 'presence-room', 'leaver', null, null)).toBe('first');
+    expect((await b.adapter.state.presenceMembers(APP, 'presence-room')).ids).toEqual(['leaver']);
 
     // While A is cut off, 'leaver' leaves and 'newcomer' joins: only A's own clients hear it then.
     const during = new Promise<string[]>((resolve) => {
       a.adapter.once('disconnected', () => {
         void Promise.all([
-          a.adapter.leavePresence(APP, 'presence-room', 'leaver'),
-          a.adapter.joinPresence(APP, 'presence-room', 'newcomer', { name: 'New' }, null),
+          a.adapter.state.leavePresence(APP, 'presence-room', 'leaver'),
+          a.adapter.state.joinPresence(APP, 'presence-room', 'newcomer', { name: 'New' }, null),
         ]).then(resolve);
       });
     });
@@ -165,7 +166,7 @@ describe('RedisAdapter', () => {
         data: JSON.stringify({ user_id: 'newcomer', user_info: { name: 'New' } }),
       },
     ]);
-    expect(await b.adapter.presenceMembers(APP, 'presence-room')).toEqual({
+    expect(await b.adapter.state.presenceMembers(APP, 'presence-room')).toEqual({
       ids: ['newcomer'],
       hash: { newcomer: { name: 'New' } },
     });
@@ -178,12 +179,12 @@ describe('RedisAdapter', () => {
     await startPeer();
     await waitFor(() => b.adapter.stats().peers.length === 2, 10_000, 'the peer to be seen');
 
-    expect((await b.adapter.presenceMembers(APP, 'presence-room')).hash).toEqual({
+    expect((await b.adapter.state.presenceMembers(APP, 'presence-room')).hash).toEqual({
       ghost: { name: 'Ghost' },
     });
-    expect(await c.adapter.onlineUsers(APP, ['ghost'])).toEqual(new Set(['ghost']));
-    expect(await b.adapter.reserveConnection(APP, 1)).toBe(false);
-    expect(await b.adapter.countSubscription(APP, 'counted', 1)).toBe(2);
+    expect(await c.adapter.state.onlineUsers(APP, ['ghost'])).toEqual(new Set(['ghost']));
+    expect(await b.adapter.state.reserveConnection(APP, 1)).toBe(false);
+    expect(await b.adapter.state.countSubscription(APP, 'counted', 1)).toBe(2);
     expect(await b.adapter.query({ type: 'channels', appId: APP })).toEqual({
       'presence-room': { subscriptionCount: 1, userCount: 1 },
     });
@@ -208,8 +209,8 @@ describe('RedisAdapter', () => {
         userId: 'ghost',
         online: false,
       });
-      expect(await n.adapter.presenceMembers(APP, 'presence-room')).toEqual({ ids: [], hash: {} });
-      expect(await n.adapter.onlineUsers(APP, ['ghost'])).toEqual(new Set());
+      expect(await n.adapter.state.presenceMembers(APP, 'presence-room')).toEqual({ ids: [], hash: {} });
+      expect(await n.adapter.state.onlineUsers(APP, ['ghost'])).toEqual(new Set());
       await waitFor(
         () => n.adapter.stats().peers.length === 1,
         5_000,
@@ -217,8 +218,8 @@ describe('RedisAdapter', () => {
       );
     }
     expect(await b.adapter.query({ type: 'channels', appId: APP })).toEqual({});
-    expect(await b.adapter.reserveConnection(APP, 1)).toBe(true);
-    expect(await c.adapter.countSubscription(APP, 'counted', 1)).toBe(2);
+    expect(await b.adapter.state.reserveConnection(APP, 1)).toBe(true);
+    expect(await c.adapter.state.countSubscription(APP, 'counted', 1)).toBe(2);
   });
 
   it('hears only the apps it serves and drops malformed messages', async () => {
@@ -278,20 +279,20 @@ describe('RedisAdapter', () => {
       (await raw.keys(`${prefix}:*`)).filter((k) => !k.endsWith(':seq') && !k.endsWith(':epoch'));
     try {
       for (let i = 0; i < 20; i++) {
-        await a.adapter.joinPresence(APP, `presence-${i}`, `u${i}`, null, null);
-        await a.adapter.userOnline(APP, `u${i}`);
-        await a.adapter.reserveConnection(APP, null);
+        await a.adapter.state.joinPresence(APP, `presence-${i}`, `u${i}`, null, null);
+        await a.adapter.state.userOnline(APP, `u${i}`);
+        await a.adapter.state.reserveConnection(APP, null);
       }
       expect(await ownKeys()).not.toEqual([`${prefix}:nodes`]);
       for (let i = 0; i < 20; i++) {
-        expect(await a.adapter.leavePresence(APP, `presence-${i}`, `u${i}`)).toBe('last');
-        expect(await a.adapter.userOffline(APP, `u${i}`)).toBe('last');
-        await a.adapter.releaseConnection(APP);
+        expect(await a.adapter.state.leavePresence(APP, `presence-${i}`, `u${i}`)).toBe('last');
+        expect(await a.adapter.state.userOffline(APP, `u${i}`)).toBe('last');
+        await a.adapter.state.releaseConnection(APP);
       }
       // Only the heartbeat entry is left: no member, no count, no index entry of a channel it left.
       expect(await ownKeys()).toEqual([`${prefix}:nodes`]);
 
-      await a.adapter.joinPresence(APP, 'presence-kept', 'k', null, null);
+      await a.adapter.state.joinPresence(APP, 'presence-kept', 'k', null, null);
       await a.adapter.close();
       adapters.splice(adapters.indexOf(a.adapter), 1);
       expect(await ownKeys()).toEqual([]);
@@ -307,8 +308,8 @@ describe('RedisAdapter', () => {
     const b = await node([APP]);
     expect(a.adapter.stats().connected).toBe(true);
     // db 3 is a different keyspace: B (db 0) never sees A.
-    await a.adapter.joinPresence(APP, 'presence-room', 'a', null, null);
-    expect((await b.adapter.presenceMembers(APP, 'presence-room')).ids).toEqual([]);
+    await a.adapter.state.joinPresence(APP, 'presence-room', 'a', null, null);
+    expect((await b.adapter.state.presenceMembers(APP, 'presence-room')).ids).toEqual([]);
     const raw = new Redis(redis.url, { db: 3 });
     try {
       expect(await raw.zcard(`${prefix}:nodes`)).toBe(1);
