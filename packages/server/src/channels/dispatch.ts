@@ -221,7 +221,7 @@ function signin(conn: Connection, message: SigninMessage, registry: AppRegistry)
     return;
   }
   conn.sendMessage({ event: PusherEvent.SigninSuccess, data: { user_data: userData } });
-  const complete = registry.signIn(conn, id, watchlist);
+  const complete = registry.users.signIn(conn, id, watchlist);
   if (!complete) {
     conn.sendError(
       ErrorCode.WatchlistTruncated,

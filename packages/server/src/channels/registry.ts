@@ -2,7 +2,7 @@
  * The registry of one app: channels → subscribers, with the reverse index kept on each connection
  * (`connection.subscriptions`) so a disconnect costs O(its channels). Presence is keyed by user: a
  * member counts its connections, `member_added` goes out on the first and `member_removed` after the
- * last. Also the signed-in users (for `#server-to-user-`, terminate and watchlists).
+ * last. The signed-in users (terminate and watchlists) are `users` (users.ts).
  *
  * What the whole cluster shares goes through the adapter (scaling/cluster-state.ts): presence members
  * (`member_added`/`member_removed` on the user's first/last connection anywhere, the member list in
@@ -14,11 +14,8 @@ import {
   channelTraits,
   encodeServerMessage,
   InternalEvent,
-  Limits,
   type PresenceChannelData,
   PusherEvent,
-  type UserInfo,
-  type WatchlistEvent,
 } from '@react-reverb/core/protocol';
 import type { AppConfig } from '../config/config';
 import type {
@@ -30,21 +27,17 @@ import type {
 } from '../scaling/adapter';
 import type { ReverbEvents } from '../shared/hooks';
 import { broadcastFrame } from '../socket/broadcast';
-import type { Connection } from '../socket/connection';
+import type { Connection, PresenceMember, SubscribedChannel } from '../socket/connection';
+import { AppUsers } from './users';
 
 /** Above this many subscribers, subscription counts go out at most every {@link COUNT_THROTTLE_MS}. */
 const COUNT_THROTTLE_ABOVE = 100;
 const COUNT_THROTTLE_MS = 5_000;
 
-interface Member {
-  readonly info: UserInfo | undefined;
-  connections: number;
-}
-
-export class Channel {
+export class Channel implements SubscribedChannel {
   readonly subscribers = new Set<Connection>();
   /** Presence only: user id → member, in join order. */
-  readonly members: Map<string, Member> | undefined;
+  readonly members: Map<string, PresenceMember> | undefined;
 
   constructor(
     readonly name: string,
@@ -67,10 +60,8 @@ export class AppRegistry {
   readonly connections = new Set<Connection>();
   private readonly bySocketId = new Map<string, Connection>();
   private readonly channels = new Map<string, Channel>();
-  /** Signed-in users → their connections. */
-  private readonly users = new Map<string, Set<Connection>>();
-  /** Watched user id → connections watching it. */
-  private readonly watchers = new Map<string, Set<Connection>>();
+  /** Signed-in users and watchlists. */
+  readonly users: AppUsers;
   /**
    * §3.14 throttling, by channel name: when this node last sent a count, and the newest count it is
    * holding back. Counts are cluster-wide (the adapter adds up every node's subscriptions).
@@ -84,7 +75,9 @@ export class AppRegistry {
     private readonly adapter: Adapter,
     /** Reports a failure in the asynchronous part of a join, leave or sign-in (never thrown). */
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.users = new AppUsers(app, events, maxBufferedBytes, adapter, onError);
+  }
 
   // ───────────── connections ─────────────
 
@@ -98,7 +91,7 @@ export class AppRegistry {
     if (!this.connections.delete(conn)) return;
     this.bySocketId.delete(conn.socketId);
     for (const name of [...conn.subscriptions.keys()]) this.leave(conn, name);
-    this.signOut(conn);
+    this.users.signOut(conn);
   }
 
   // ───────────── channels ─────────────
@@ -232,7 +225,7 @@ export class AppRegistry {
   }
 
   /** §3.14: the new count over every node, to every subscriber, throttled to one every 5 s above 100. */
-  private subscriptionsChanged(channel: Channel, delta: 1 | -1): void {
+  private subscriptionsChanged(channel: SubscribedChannel, delta: 1 | -1): void {
     if (!this.app.subscriptionCount || !channel.traits.countsSubscriptions) return;
     this.adapter.state
       .countSubscription(this.app.id, channel.name, delta)
@@ -274,11 +267,11 @@ export class AppRegistry {
   /** Applies an adapter message on this node. */
   apply(message: AdapterMessage): void {
     if (message.type === 'terminate_user') {
-      this.terminateUser(message.userId);
+      this.users.terminate(message.userId);
       return;
     }
     if (message.type === 'user_status') {
-      this.notifyWatchers(message.userId, message.online ? 'online' : 'offline');
+      this.users.notifyWatchers(message.userId, message.online ? 'online' : 'offline');
       return;
     }
     const channel = this.channels.get(message.channel);
@@ -302,99 +295,6 @@ export class AppRegistry {
     } catch (error) {
       this.onError(error);
     }
-  }
-
-  // ───────────── users ─────────────
-
-  /** Records a sign-in and starts its watchlist; returns false when the watchlist was cut to 100. */
-  signIn(conn: Connection, userId: string, watchlist: readonly string[] | undefined): boolean {
-    if (conn.userId !== userId) {
-      conn.userId = userId;
-      let connections = this.users.get(userId);
-      if (!connections) {
-        connections = new Set();
-        this.users.set(userId, connections);
-      }
-      connections.add(conn);
-      this.events.emit('user_signed_in', { appId: this.app.id, userId, socketId: conn.socketId });
-      this.userOnline(userId).catch(this.onError);
-    }
-    if (!this.app.watchlist || watchlist === undefined) return true;
-    this.unwatch(conn);
-    const accepted = [...new Set(watchlist)].slice(0, Limits.MAX_WATCHLIST_SIZE);
-    conn.watchlist = accepted;
-    for (const watched of accepted) {
-      let set = this.watchers.get(watched);
-      if (!set) {
-        set = new Set();
-        this.watchers.set(watched, set);
-      }
-      set.add(conn);
-    }
-    this.sendWatchlistStatus(conn, accepted).catch(this.onError);
-    return new Set(watchlist).size <= Limits.MAX_WATCHLIST_SIZE;
-  }
-
-  /** The current status of every watched user, signed in anywhere in the cluster (§3.12). */
-  private async sendWatchlistStatus(conn: Connection, accepted: readonly string[]): Promise<void> {
-    const signedIn = await this.adapter.state.onlineUsers(this.app.id, accepted);
-    if (conn.closing || conn.watchlist !== accepted) return;
-    const online = accepted.filter((id) => signedIn.has(id));
-    const offline = accepted.filter((id) => !signedIn.has(id));
-    const events: WatchlistEvent[] = [];
-    if (online.length > 0) events.push({ name: 'online', user_ids: online });
-    if (offline.length > 0) events.push({ name: 'offline', user_ids: offline });
-    if (events.length > 0) conn.sendMessage({ event: InternalEvent.WatchlistEvents, data: { events } });
-  }
-
-  /** Watchers everywhere hear `online` when the user's first connection anywhere signs in. */
-  private async userOnline(userId: string): Promise<void> {
-    if ((await this.adapter.state.userOnline(this.app.id, userId)) !== 'first') return;
-    await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: true });
-  }
-
-  /** …and `offline` after its last connection anywhere. */
-  private async userOffline(userId: string): Promise<void> {
-    if ((await this.adapter.state.userOffline(this.app.id, userId)) !== 'last') return;
-    await this.adapter.publish({ type: 'user_status', appId: this.app.id, userId, online: false });
-  }
-
-  private signOut(conn: Connection): void {
-    this.unwatch(conn);
-    const userId = conn.userId;
-    if (userId === undefined) return;
-    const connections = this.users.get(userId);
-    if (!connections) return;
-    connections.delete(conn);
-    if (connections.size === 0) this.users.delete(userId);
-    this.userOffline(userId).catch(this.onError);
-  }
-
-  private unwatch(conn: Connection): void {
-    for (const watched of conn.watchlist) {
-      const set = this.watchers.get(watched);
-      if (!set) continue;
-      set.delete(conn);
-      if (set.size === 0) this.watchers.delete(watched);
-    }
-    conn.watchlist = [];
-  }
-
-  private notifyWatchers(userId: string, name: 'online' | 'offline'): void {
-    const watching = this.watchers.get(userId);
-    if (!watching || watching.size === 0) return;
-    const frame = encodeServerMessage({
-      event: InternalEvent.WatchlistEvents,
-      data: { events: [{ name, user_ids: [userId] }] },
-    });
-    broadcastFrame(watching, frame, this.maxBufferedBytes);
-  }
-
-  /** §7.3: closes every connection signed in as the user, with 4009 (pusher-js won't reconnect). */
-  terminateUser(userId: string): void {
-    const connections = this.users.get(userId);
-    if (!connections) return;
-    for (const conn of [...connections]) conn.close(4009, 'Connection terminated by the application');
   }
 
   // ───────────── queries ─────────────
@@ -451,8 +351,8 @@ export class AppRegistry {
       channels: this.channels.size,
       subscriptions,
       presenceMembers,
-      users: this.users.size,
-      watchers: this.watchers.size,
+      users: this.users.userCount,
+      watchers: this.users.watchedCount,
     };
   }
 }

@@ -3,6 +3,7 @@
  * ends. Everything that happens *because* of a frame lives in `dispatch.ts`.
  */
 import {
+  type ChannelTraits,
   ERROR_CODES,
   ErrorCode,
   type ErrorCodeValue,
@@ -10,9 +11,9 @@ import {
   Limits,
   PusherEvent,
   type ServerMessage,
+  type UserInfo,
 } from '@react-reverb/core/protocol';
 import { type RawData, WebSocket } from 'ws';
-import type { Channel } from '../channels/registry';
 import type { AppConfig } from '../config/config';
 import { frameForLog, type ReverbLogger } from '../shared/logger';
 import { AppTraffic, type Traffic } from '../shared/traffic';
@@ -22,8 +23,27 @@ import { RateWindow } from './limits';
 /** How long a closing peer gets to answer the close handshake. */
 const CLOSE_GRACE_MS = 5_000;
 
+/** A presence member as one node counts it: its `user_info` and how many of its connections joined. */
+export interface PresenceMember {
+  readonly info: UserInfo | undefined;
+  connections: number;
+}
+
+/**
+ * A channel as a connection's subscriptions point at it (the reverse index that makes a disconnect
+ * cost O(its channels)). The channel registry's `Channel` (channels/registry.ts) is the one
+ * implementation; its shape is written here so the socket layer needs nothing from the layers above.
+ */
+export interface SubscribedChannel {
+  readonly name: string;
+  readonly traits: ChannelTraits;
+  readonly subscribers: Set<Connection>;
+  /** Presence only: user id → member, in join order. */
+  readonly members: Map<string, PresenceMember> | undefined;
+}
+
 export interface Subscription {
-  readonly channel: Channel;
+  readonly channel: SubscribedChannel;
   /** The presence member id this connection joined as. */
   readonly userId: string | undefined;
 }
