@@ -1,44 +1,36 @@
 /**
- * The server: one node `http`/`https` server carrying the HTTP API, `GET /up` and the WebSocket
- * upgrade (`ws` in noServer mode). Connection checks follow protocol.md §1: the upgrade completes,
- * then a refused client gets `pusher:error` with the code and a close with the same code.
+ * The server: one node's listening server (socket/http-server.ts) carrying the HTTP API, `GET /up`
+ * and the WebSocket upgrade (`ws` in noServer mode, socket/upgrade.ts), each app's channel registry,
+ * the cluster adapter, operations (webhooks, metrics, dashboard) and the shared ticker. The
+ * constructor builds them in that order, one named step each.
  */
-import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  ERROR_CODES,
-  ErrorCode,
-  type ErrorCodeValue,
-  encodeServerMessage,
-  MAX_PROTOCOL_VERSION,
-  MIN_PROTOCOL_VERSION,
-  PusherEvent,
-} from '@react-reverb/core/protocol';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { ErrorCode, PusherEvent } from '@react-reverb/core/protocol';
+import type { WebSocketServer } from 'ws';
 import { type DispatchContext, handleFrame } from './channels/dispatch';
 import { AppRegistry, type RegistryStats } from './channels/registry';
 import type { AppConfig, ServerConfig } from './config/config';
 import { HttpApi, sendJson } from './http-api/http-api';
 import { logDestination, Operations, type OperationsOptions } from './operations/operations';
 import { drainHttpServer } from './operations/shutdown';
-import { type Adapter, type AdapterFactory, LocalAdapter, type LocalNode } from './scaling/adapter';
-import { RedisAdapter } from './scaling/redis-adapter';
-import { REDIS_CONNECT_TIMEOUT_MS } from './scaling/redis-connection';
+import type { Adapter, AdapterFactory, LocalNode } from './scaling/adapter';
+import { adapterFromConfig, waitForCluster } from './scaling/cluster-setup';
 import { ReverbEvents } from './shared/hooks';
 import { createLogger, frameForLog, type ReverbLogger } from './shared/logger';
 import { Ticker, tickIntervalFor } from './shared/timers';
 import { Traffic } from './shared/traffic';
-import { ClientSocket, Connection, type ConnectionContext } from './socket/connection';
-import { originAllowed } from './socket/limits';
+import { type ClientSocket, Connection, type ConnectionContext } from './socket/connection';
+import { createHttpServer } from './socket/http-server';
+import {
+  type ConnectionRules,
+  checkConnection,
+  createWebSocketServer,
+  rejectConnection,
+  SocketIds,
+} from './socket/upgrade';
 
 export interface CreateServerOptions {
   /** Defaults to a pino logger on stdout (`silent` when `quiet`). */
@@ -72,28 +64,21 @@ export interface ReverbServer {
   stats(): ServerStats;
 }
 
-const VERSION_FORMAT = /^\d+(\.\d+){0,3}([-+][0-9A-Za-z.\-+]*)?$/;
-
-function newSocketIdHalf(): number {
-  return randomInt(1, 1_000_000_001);
-}
-
 class ReverbServerImpl implements ReverbServer {
   readonly serverId: string;
   readonly events = new ReverbEvents();
   readonly logger: ReverbLogger;
   readonly operations: Operations;
   private readonly traffic: Traffic;
-  private readonly http: Server;
-  private readonly wss: WebSocketServer;
+  private readonly adapter: Adapter;
   private readonly registries = new Map<string, AppRegistry>();
   /** One per app, shared by its connections: nothing per connection to allocate, no lookup per frame. */
   private readonly connectionContexts = new Map<string, ConnectionContext>();
-  private readonly appsByKey = new Map<string, AppConfig>();
-  private readonly appsById = new Map<string, AppConfig>();
-  private readonly socketIds = new Set<string>();
-  private readonly adapter: Adapter;
+  private readonly rules: ConnectionRules;
+  private readonly socketIds = new SocketIds();
   private readonly httpApi: HttpApi;
+  private readonly wss: WebSocketServer;
+  private readonly http: Server;
   private readonly ticker: Ticker;
   private connectionCount = 0;
   private bound: { host: string; port: number } | undefined;
@@ -106,17 +91,56 @@ class ReverbServerImpl implements ReverbServer {
   ) {
     this.serverId = options.serverId ?? randomUUID();
     this.traffic = new Traffic(config.apps.map((app) => app.id));
-    this.logger =
-      options.logger ??
-      createLogger({
+    this.logger = options.logger ?? this.defaultLogger(options.quiet === true);
+    const adapter = (options.adapter ?? adapterFromConfig(config, this))(this.localNode());
+    this.operations = new Operations(
+      {
         serverId: this.serverId,
-        debug: config.debug,
-        ...(options.quiet ? { level: 'silent' } : { destination: logDestination(this.traffic) }),
-      });
-    const node: LocalNode = {
+        config,
+        events: this.events,
+        logger: this.logger,
+        traffic: this.traffic,
+        registries: this.registries,
+      },
+      adapter,
+      options.operations,
+    );
+    // With metrics on, the adapter the rest of the server uses is the timed one.
+    this.adapter = this.operations.adapter;
+    this.rules = this.createRegistries();
+    this.httpApi = new HttpApi({
+      pathPrefix: config.path,
+      maxRequestSize: config.maxRequestSize,
+      appsById: new Map(config.apps.map((app) => [app.id, app])),
+      adapter: this.adapter,
+      events: this.events,
+      logger: this.logger,
+    });
+    this.wss = createWebSocketServer(config, this.logger);
+    this.http = createHttpServer(config, {
+      request: (req, res) => this.onRequest(req, res),
+      upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
+    });
+    this.ticker = this.createTicker();
+  }
+
+  // ───────────── construction steps ─────────────
+
+  /** pino on stdout, its warnings and errors also kept for the dashboard; silent when `quiet`. */
+  private defaultLogger(quiet: boolean): ReverbLogger {
+    return createLogger({
+      serverId: this.serverId,
+      debug: this.config.debug,
+      ...(quiet ? { level: 'silent' } : { destination: logDestination(this.traffic) }),
+    });
+  }
+
+  /** What this node offers its adapter: cluster messages applied to, and questions answered from, its registries. */
+  private localNode(): LocalNode {
+    return {
       apply: (message) => {
         // --debug logs a broadcast once, not once per recipient.
-        if (config.debug) {
+        if (this.config.debug) {
           this.logger.debug(
             message.type === 'broadcast'
               ? {
@@ -136,32 +160,19 @@ class ReverbServerImpl implements ReverbServer {
         return registry.answer(query);
       },
     };
-    this.adapter = (options.adapter ?? this.defaultAdapter())(node);
-    this.operations = new Operations(
-      {
-        serverId: this.serverId,
-        config,
-        events: this.events,
-        logger: this.logger,
-        traffic: this.traffic,
-        registries: this.registries,
-      },
-      this.adapter,
-      options.operations,
-    );
-    this.adapter = this.operations.adapter;
+  }
+
+  /** Each app's registry, and the context its connections share; returns the upgrade checks' rules. */
+  private createRegistries(): ConnectionRules {
+    const { config } = this;
+    const appsByKey = new Map<string, AppConfig>();
     const onStateError = (error: unknown) => this.logger.warn({ err: error }, 'shared state update failed');
-    for (const app of config.apps) {
-      this.appsByKey.set(app.key, app);
-      this.appsById.set(app.id, app);
-      this.registries.set(
-        app.id,
-        new AppRegistry(app, this.events, config.maxBufferedBytes, this.adapter, onStateError),
-      );
-    }
     const onAdapterError = (error: unknown) => this.logger.warn({ err: error }, 'adapter publish failed');
     const warn = (details: Record<string, unknown>, message: string) => this.logger.warn(details, message);
-    for (const [appId, registry] of this.registries) {
+    for (const app of config.apps) {
+      appsByKey.set(app.key, app);
+      const registry = new AppRegistry(app, this.events, config.maxBufferedBytes, this.adapter, onStateError);
+      this.registries.set(app.id, registry);
       const dispatch: DispatchContext = {
         registry,
         adapter: this.adapter,
@@ -169,7 +180,7 @@ class ReverbServerImpl implements ReverbServer {
         onAdapterError,
         warn,
       };
-      this.connectionContexts.set(appId, {
+      this.connectionContexts.set(app.id, {
         logger: this.logger,
         debug: config.debug,
         maxBufferedBytes: config.maxBufferedBytes,
@@ -178,109 +189,26 @@ class ReverbServerImpl implements ReverbServer {
         onClosed: (conn, code) => this.closed(conn, code),
       });
     }
-    this.httpApi = new HttpApi({
-      pathPrefix: config.path,
-      maxRequestSize: config.maxRequestSize,
-      appsById: this.appsById,
-      adapter: this.adapter,
-      events: this.events,
-      logger: this.logger,
-    });
-
-    const largestMessage = Math.max(...config.apps.map((a) => a.maxMessageSize));
-    this.wss = new WebSocketServer({
-      noServer: true,
-      WebSocket: ClientSocket,
-      perMessageDeflate: config.perMessageDeflate,
-      clientTracking: false,
-      // Frames over an app's max_message_size get a pusher:error; only absurd ones (4×) are cut by ws (1009).
-      maxPayload: largestMessage * 4 + 1024,
-    });
-    this.wss.on('error', (error) => this.logger.error({ err: error }, 'WebSocket server error'));
-
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
-    // Slowloris guard: a client dribbling headers (upgrades included) or a body is cut after these
-    // timeouts; node checks them every `connectionsCheckingInterval` (30 s by default, too coarse).
-    const headersTimeout = Math.round(config.httpHeadersTimeout * 1000);
-    const requestTimeout = Math.max(headersTimeout, Math.round(config.httpRequestTimeout * 1000));
-    const timeouts = {
-      headersTimeout,
-      requestTimeout,
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
-    };
-    this.http = config.tls
-      ? createHttpsServer(
-          {
-            ...timeouts,
-            // A client that opens TCP and never finishes the TLS handshake (node's default: 120 s).
-            handshakeTimeout: headersTimeout,
-            cert: readFileSync(config.tls.cert),
-            key: readFileSync(config.tls.key),
-          },
-          onRequest,
-        )
-      : createHttpServer(timeouts, onRequest);
-    this.http.keepAliveTimeout = 65_000;
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.onUpgrade(req, socket, head),
-    );
-    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      // Only HTTP parser errors get an answer; TLS handshake failures and timeouts (which https also
-      // reports here) have no HTTP stream to write to: ending one would wait for the handshake forever.
-      const httpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-      if (!httpError || !socket.writable) {
-        socket.destroy();
-        return;
-      }
-      // Requests node's parser refuses still get the API's JSON error shape.
-      const [status, reason] =
-        error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large']
-          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'Request Timeout']
-            : [400, 'Bad Request'];
-      const body = JSON.stringify({ error: reason });
-      socket.end(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    });
-
-    this.ticker = new Ticker(
-      tickIntervalFor(config.apps.flatMap((a) => [a.activityTimeout, a.pingInterval])),
-      (error) => this.logger.error({ err: error }, 'periodic task failed'),
-    );
-    this.ticker.add((now) => this.checkActivity(now));
-    this.ticker.add((now) => {
-      for (const registry of this.registries.values()) registry.tick(now);
-    });
+    return { path: config.path, appsByKey, maxConnections: config.maxConnections };
   }
 
-  /** One node, or a cluster over Redis when REVERB_SCALING_ENABLED (issue 4). */
-  private defaultAdapter(): AdapterFactory {
-    const { scaling, apps } = this.config;
-    if (!scaling.enabled) return (node) => new LocalAdapter(node);
-    const { url, host, port, db } = scaling.redis;
-    // Where, never credentials: a URL is logged without its user info.
-    const where = url === undefined ? `${host}:${port}/${db}` : redactUrl(url);
-    this.logger.info({ redis: where, channel: scaling.channel }, 'scaling out over Redis');
-    return (node) => {
-      const adapter = new RedisAdapter(node, {
-        nodeId: this.serverId,
-        redis: scaling.redis,
-        prefix: scaling.channel,
-        apps: apps.map((app) => app.id),
-        logger: this.logger,
-      });
-      // A dead node's members leave through the node that purged it: webhooks go out from here.
-      adapter.on('member_purged', (removed) => this.events.emit('member_removed', removed));
-      return adapter;
-    };
+  /** One timer for every periodic task: activity checks (§9) and throttled subscription counts. */
+  private createTicker(): Ticker {
+    const ticker = new Ticker(
+      tickIntervalFor(this.config.apps.flatMap((a) => [a.activityTimeout, a.pingInterval])),
+      (error) => this.logger.error({ err: error }, 'periodic task failed'),
+    );
+    ticker.add((now) => this.checkActivity(now));
+    ticker.add((now) => {
+      for (const registry of this.registries.values()) registry.tick(now);
+    });
+    return ticker;
   }
 
   // ───────────── lifecycle ─────────────
 
   async listen(): Promise<{ host: string; port: number }> {
-    await this.clusterReady();
+    await waitForCluster(this.adapter, this.logger);
     if (this.closing) throw new Error('the server was closed before it started listening');
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
@@ -295,29 +223,6 @@ class ReverbServerImpl implements ReverbServer {
         this.operations.start(this.config.host).then(() => resolve(bound), reject);
       });
     });
-  }
-
-  /**
-   * A cluster node takes clients once it reaches Redis: a client that connected earlier would miss the
-   * other nodes' events, and the node would log Redis failures for it. Redis may be down, though, so the
-   * wait is bounded; after it the node serves its own clients until Redis is back.
-   */
-  private async clusterReady(): Promise<void> {
-    const ready = this.adapter.ready?.();
-    if (ready === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    const reached = await Promise.race([
-      ready.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), REDIS_CONNECT_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!reached) {
-      this.logger.warn(
-        `Redis not reachable within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s: taking clients anyway, served by this node alone until it is`,
-      );
-    }
   }
 
   async close(): Promise<void> {
@@ -415,76 +320,20 @@ class ReverbServerImpl implements ReverbServer {
     }
   }
 
-  /** Rejects an accepted WebSocket per §1: error frame, then close with the same code. */
-  private reject(ws: WebSocket, code: ErrorCodeValue): void {
-    const { message } = ERROR_CODES[code];
-    ws.on('error', () => {});
-    ws.send(encodeServerMessage({ event: PusherEvent.Error, data: { code, message } }));
-    ws.close(code, message);
-    // A peer that ignores the close handshake is cut after a short grace instead of ws's 30 s.
-    setTimeout(() => ws.terminate(), 5_000).unref();
-  }
-
-  private checkConnection(req: IncomingMessage): { app: AppConfig } | { code: ErrorCodeValue } {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      return { code: ErrorCode.PathNotFound };
-    }
-    const prefix = `${this.config.path}/app/`;
-    const key = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
-    if (key === '' || key.includes('/')) return { code: ErrorCode.PathNotFound };
-    let decodedKey: string;
-    try {
-      decodedKey = decodeURIComponent(key);
-    } catch {
-      return { code: ErrorCode.AppNotFound };
-    }
-    const app = this.appsByKey.get(decodedKey);
-    if (!app) return { code: ErrorCode.AppNotFound };
-    if (!app.enabled) return { code: ErrorCode.AppDisabled };
-    const secure =
-      (req.socket as { encrypted?: boolean }).encrypted === true ||
-      req.headers['x-forwarded-proto'] === 'https';
-    if (app.sslOnly && !secure) return { code: ErrorCode.SslOnly };
-    const protocol = url.searchParams.get('protocol');
-    if (protocol === null || protocol === '') return { code: ErrorCode.NoProtocol };
-    const version = Number(protocol);
-    if (!/^\d+$/.test(protocol) || version < MIN_PROTOCOL_VERSION || version > MAX_PROTOCOL_VERSION) {
-      return { code: ErrorCode.UnsupportedProtocol };
-    }
-    const clientVersion = url.searchParams.get('version');
-    if (clientVersion !== null && !VERSION_FORMAT.test(clientVersion))
-      return { code: ErrorCode.InvalidVersionString };
-    if (!originAllowed(req.headers.origin, app.allowedOrigins)) return { code: ErrorCode.Unauthorized };
-    if (this.config.maxConnections !== null && this.connectionCount >= this.config.maxConnections) {
-      return { code: ErrorCode.OverCapacity };
-    }
-    // The app's connection quota is checked in onWebSocket: it counts every node of a cluster.
-    return { app };
-  }
-
-  private newSocketId(): string {
-    for (;;) {
-      const id = `${newSocketIdHalf()}.${newSocketIdHalf()}`;
-      if (!this.socketIds.has(id)) return id;
-    }
-  }
-
   private onWebSocket(ws: ClientSocket, req: IncomingMessage): void {
-    const checked = this.checkConnection(req);
+    const checked = checkConnection(req, this.rules, this.connectionCount);
     if ('code' in checked) {
       this.logger.debug({ code: checked.code, url: req.url?.slice(0, 200) }, 'connection refused');
-      this.reject(ws, checked.code);
+      rejectConnection(ws, checked.code);
       return;
     }
     const { app } = checked;
+    // The app's connection quota counts every node of a cluster.
     this.adapter.state.reserveConnection(app.id, app.maxConnections).then(
       (reserved) => {
         if (!reserved) {
           this.logger.debug({ appId: app.id }, 'connection refused: over the app quota');
-          this.reject(ws, ErrorCode.OverConnectionQuota);
+          rejectConnection(ws, ErrorCode.OverConnectionQuota);
         } else if (ws.readyState !== ws.OPEN) {
           void this.adapter.state.releaseConnection(app.id);
         } else {
@@ -501,9 +350,8 @@ class ReverbServerImpl implements ReverbServer {
   /** An accepted connection: its socket id, frame handling, and cleanup on close. */
   private accept(ws: ClientSocket, app: AppConfig): void {
     const registry = this.registries.get(app.id) as AppRegistry;
-    const socketId = this.newSocketId();
+    const socketId = this.socketIds.take();
     const conn = new Connection(ws, socketId, app, this.connectionContexts.get(app.id) as ConnectionContext);
-    this.socketIds.add(socketId);
     this.connectionCount++;
     registry.addConnection(conn);
     this.events.emit('connection_opened', { appId: app.id, socketId });
@@ -517,7 +365,7 @@ class ReverbServerImpl implements ReverbServer {
   private closed(conn: Connection, code: number): void {
     const { app, socketId } = conn;
     this.connectionCount--;
-    this.socketIds.delete(socketId);
+    this.socketIds.release(socketId);
     this.registries.get(app.id)?.removeConnection(conn);
     void this.adapter.state.releaseConnection(app.id);
     this.events.emit('connection_closed', { appId: app.id, socketId, code });
@@ -534,15 +382,4 @@ class ReverbServerImpl implements ReverbServer {
 /** Creates a server for in-process use (`listen()` to start). */
 export function createReverbServer(config: ServerConfig, options: CreateServerOptions = {}): ReverbServer {
   return new ReverbServerImpl(config, options);
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable REDIS_URL)';
-  }
 }
