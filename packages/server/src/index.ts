@@ -1,6 +1,15 @@
-/** `@react-reverb/server`: the Pusher Channels protocol 7 server, for in-process use and the `reverb` CLI. */
+/**
+ * `@react-reverb/server`: the Pusher Channels protocol 7 server, for in-process use and the `reverb` CLI.
+ *
+ * The public API only: what an application embedding the server needs (create, configure, listen to
+ * its events, log, scale out, restart nodes). Test and benchmark switches (the broadcast path's
+ * frame-once toggle and counters in socket/broadcast.ts) and the server's inner parts (registries,
+ * dispatch, the HTTP API's errors, webhook sending, metrics) are not exported; tests and benchmarks
+ * import them from their modules. tests/architecture.test.ts holds this list: a new export is a
+ * decision, made there too.
+ */
 
-export { AppRegistry, Channel, type RegistryStats } from './channels/registry';
+export type { RegistryStats } from './channels/registry';
 export {
   type AppConfig,
   type AppLimits,
@@ -17,10 +26,8 @@ export {
   type OperationsConfig,
   parseOperationsConfig,
 } from './config/operations-config';
-export { Metrics } from './operations/metrics';
-export { Operations, type OperationsOptions } from './operations/operations';
+export type { Operations, OperationsOptions } from './operations/operations';
 export { restartNodes } from './operations/shutdown';
-export { parseWebhooks, WebhookDispatcher, type WebhookTarget } from './operations/webhooks';
 export {
   type Adapter,
   type AdapterFactory,
@@ -31,6 +38,7 @@ export {
   type ChannelSnapshot,
   LocalAdapter,
   type LocalNode,
+  type QueryOf,
 } from './scaling/adapter';
 export type {
   CachedEvent,
@@ -46,9 +54,7 @@ export {
   type RedisAdapterOptions,
   type RedisAdapterStats,
 } from './scaling/redis-adapter';
-export { redisConnectionOptions } from './scaling/redis-connection';
 export { type CreateServerOptions, createReverbServer, type ReverbServer, type ServerStats } from './server';
-export { ConfigError, HttpError } from './shared/errors';
+export { ConfigError } from './shared/errors';
 export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './shared/hooks';
 export { createLogger, type ReverbLogger } from './shared/logger';
-export { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from './socket/broadcast';
