@@ -33,6 +33,7 @@ import { type AdapterLogger, RedisLink } from './redis-connection';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_MISSED_HEARTBEATS, RedisLiveness } from './redis-liveness';
 import { DEFAULT_QUERY_TIMEOUT_MS, RedisQueries } from './redis-queries';
 
+/** Part of the adapter's options: named here with them, defined with the connections that log. */
 export type { AdapterLogger } from './redis-connection';
 
 export interface RedisAdapterOptions {
