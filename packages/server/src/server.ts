@@ -135,7 +135,7 @@ class ReverbServerImpl implements ReverbServer {
     });
   }
 
-  /** What this node offers its adapter: cluster messages applied to, and questions answered from, its registries. */
+  /** What this node offers its adapter: cluster messages applied to its registries, questions answered. */
   private localNode(): LocalNode {
     return {
       apply: (message) => {

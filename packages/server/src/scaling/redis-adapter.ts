@@ -1,5 +1,5 @@
 /**
- * Scale-out over Redis (docs/scaling.md, docs/architecture.md). Several nodes act as one server. This
+ * Scale-out over Redis (packages/server/docs/scaling.md). Several nodes act as one server. This
  * module composes the parts, one job each:
  *
  * - Broadcasts (here): the origin applies a message to its own sockets, then publishes the

@@ -1,9 +1,9 @@
 /**
- * A node's two Redis connections and the health of its link to Redis (docs/scaling.md, "When Redis
- * fails"). `pub` carries every command and publish; `sub` only listens. Commands fail fast (no offline
- * queue): the node answers from its own record instead of waiting. Every failure is counted, reported
- * and logged (warn once per outage, then debug); ioredis reconnects by itself and the subscriber
- * re-subscribes, so cross-node delivery resumes without help.
+ * A node's two Redis connections and the health of its link to Redis (packages/server/docs/scaling.md,
+ * "When Redis fails"). `pub` carries every command and publish; `sub` only listens. Commands fail fast
+ * (no offline queue): the node answers from its own record instead of waiting. Every failure is
+ * counted, reported and logged (warn once per outage, then debug); ioredis reconnects by itself and the
+ * subscriber re-subscribes, so cross-node delivery resumes without help.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config/config';

@@ -1,5 +1,6 @@
 /**
- * Liveness of the cluster's nodes, and resynchronization after Redis trouble (docs/scaling.md).
+ * Liveness of the cluster's nodes, and resynchronization after Redis trouble
+ * (packages/server/docs/scaling.md).
  *
  * Every `heartbeatMs` (2 s) a node records itself in the `nodes` sorted set on the Redis clock; a node
  * silent for `missedHeartbeats` (3) intervals is dead. The first node to notice purges it atomically
