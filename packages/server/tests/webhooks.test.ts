@@ -12,7 +12,7 @@ import { DEMO_APP, startRedis, waitFor } from '@react-reverb/test-helpers';
 import Pusher from 'pusher';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineConfig } from '../src/config/config';
-import { parseWebhooks } from '../src/operations/webhooks';
+import { parseWebhooks } from '../src/config/webhooks-config';
 import { presenceAuth } from './helpers/auth';
 import { startCliNode } from './helpers/cli-node';
 import { startOpsServer } from './helpers/ops-server';

@@ -1,7 +1,8 @@
 /**
  * Webhooks (protocol.md §8): the server's events (hooks.ts) become signed POSTs to each app's URLs.
  *
- * - Per app: `webhooks: [{ url, event_types?, batch_ms?, headers? }]` (or a bare URL string).
+ * - Per app: `webhooks: [{ url, event_types?, batch_ms?, headers? }]` (or a bare URL string), read by
+ *   config/webhooks-config.ts.
  * - Each POST carries `Content-Type: application/json` (exactly), `X-Pusher-Key` and
  *   `X-Pusher-Signature` (hex HMAC-SHA256 of the raw body with the app secret).
  * - Any 2xx is success; other statuses and network failures are retried with exponential backoff
@@ -16,28 +17,13 @@
  *   connection anywhere); client events, cache misses and counts are sent by the node where they
  *   happen. A crashed node's channels are not announced as vacated (see docs/operations.md).
  */
-import {
-  WEBHOOK_CONTENT_TYPE,
-  type WebhookBody,
-  type WebhookEvent,
-  type WebhookEventName,
-} from '@react-reverb/core/protocol';
+import { WEBHOOK_CONTENT_TYPE, type WebhookBody, type WebhookEvent } from '@react-reverb/core/protocol';
 import { signWebhook } from '@react-reverb/core/signing';
 import type { AppConfig } from '../config/config';
+import { parseWebhooks, type WebhookTarget } from '../config/webhooks-config';
 import type { ClusterState } from '../scaling/cluster-state';
-import { ConfigError } from '../shared/errors';
 import type { ReverbEventMap, ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
-
-export const WEBHOOK_EVENT_NAMES: readonly WebhookEventName[] = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'cache_miss',
-  'subscription_count',
-];
 
 const MAX_BATCH_EVENTS = 100;
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -48,14 +34,6 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
  */
 const OCCUPANCY_SET_PREFIX = '#webhook-occupancy:';
 const OCCUPANCY_MEMBER = 'occupied';
-
-export interface WebhookTarget {
-  readonly url: string;
-  readonly eventTypes: ReadonlySet<WebhookEventName>;
-  /** 0: one POST per event; otherwise events are collected this long and sent together. */
-  readonly batchMs: number;
-  readonly headers: Readonly<Record<string, string>>;
-}
 
 export interface RetryPolicy {
   readonly initialMs: number;
@@ -79,59 +57,6 @@ export interface WebhookDispatcherOptions {
   readonly retry?: RetryPolicy;
   /** Each delivery outcome, for metrics and the dashboard. */
   readonly onOutcome?: (appId: string, outcome: WebhookOutcome, error?: string) => void;
-}
-
-/** Reads `apps[i].webhooks`; throws ConfigError naming the bad entry. */
-export function parseWebhooks(app: AppConfig, at = `app ${app.id}`): WebhookTarget[] {
-  return app.webhooks.map((raw, i) => {
-    const where = `${at}.webhooks[${i}]`;
-    const entry = typeof raw === 'string' ? { url: raw } : raw;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      throw new ConfigError(where, 'must be a URL or an object with "url"');
-    }
-    const e = entry as Record<string, unknown>;
-    for (const key of Object.keys(e)) {
-      if (!['url', 'event_types', 'batch_ms', 'headers'].includes(key)) {
-        throw new ConfigError(`${where}.${key}`, 'is not a known webhook setting');
-      }
-    }
-    if (typeof e.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(e.url)) {
-      throw new ConfigError(`${where}.url`, 'must be an http:// or https:// URL');
-    }
-    let eventTypes = new Set<WebhookEventName>(WEBHOOK_EVENT_NAMES);
-    if (e.event_types !== undefined) {
-      if (!Array.isArray(e.event_types) || e.event_types.length === 0) {
-        throw new ConfigError(
-          `${where}.event_types`,
-          `must be a non-empty list of ${WEBHOOK_EVENT_NAMES.join(', ')}`,
-        );
-      }
-      for (const name of e.event_types) {
-        if (!WEBHOOK_EVENT_NAMES.includes(name as WebhookEventName)) {
-          throw new ConfigError(`${where}.event_types`, `has an unknown event ${JSON.stringify(name)}`);
-        }
-      }
-      eventTypes = new Set(e.event_types as WebhookEventName[]);
-    }
-    const batchMs = e.batch_ms ?? 0;
-    if (typeof batchMs !== 'number' || !Number.isInteger(batchMs) || batchMs < 0 || batchMs > 60_000) {
-      throw new ConfigError(`${where}.batch_ms`, 'must be an integer number of milliseconds, 0 to 60000');
-    }
-    const headers: Record<string, string> = {};
-    if (e.headers !== undefined) {
-      if (typeof e.headers !== 'object' || e.headers === null || Array.isArray(e.headers)) {
-        throw new ConfigError(`${where}.headers`, 'must be an object of strings');
-      }
-      for (const [name, value] of Object.entries(e.headers)) {
-        if (typeof value !== 'string') throw new ConfigError(`${where}.headers.${name}`, 'must be a string');
-        if (/^(content-type|x-pusher-key|x-pusher-signature)$/i.test(name)) {
-          throw new ConfigError(`${where}.headers.${name}`, 'is set by the server');
-        }
-        headers[name] = value;
-      }
-    }
-    return { url: e.url, eventTypes, batchMs, headers };
-  });
 }
 
 interface Batch {
