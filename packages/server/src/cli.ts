@@ -1,6 +1,7 @@
 /**
  * `reverb start [--host H] [--port P] [--debug] [--config FILE]`, `reverb restart [--port P]` and
- * `reverb --help`. A bad setting prints one line naming it and exits with 1; SIGINT/SIGTERM close
+ * `reverb --help`. A bad setting prints one line naming it and exits with 1; a name that is not read
+ * (an unknown REVERB_* variable) prints one warning line and the server starts. SIGINT/SIGTERM close
  * gracefully (shutdown.ts) and exit 0.
  */
 import { readFileSync } from 'node:fs';
@@ -75,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         ...(port === undefined ? {} : { port }),
         ...(values.debug ? { debug: true } : {}),
       },
+      // An unknown or unsupported name: one line, and the server starts anyway.
+      warn: (message) => process.stderr.write(`reverb: ${message}\n`),
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);

@@ -1,63 +1,28 @@
 /**
- * Settings of the operations features (metrics, dashboard, graceful shutdown), read from the config
- * file (`metrics: {...}`, `dashboard: {...}`, `shutdown: {...}`) and `REVERB_METRICS_*`,
- * `REVERB_DASHBOARD_*`, `REVERB_SHUTDOWN_*`, `REVERB_PID_DIR`. Both pages are off by default; the
- * dashboard refuses to start unprotected. Webhooks are per app (`apps[i].webhooks`, see webhooks.ts).
+ * Settings of the operations features (metrics, dashboard, graceful shutdown): the groups
+ * `METRICS_SETTINGS`, `DASHBOARD_SETTINGS` and `SHUTDOWN_SETTINGS` of the table (settings.ts), read from
+ * the config file (`metrics: {...}`, `dashboard: {...}`, `shutdown: {...}`) and `REVERB_METRICS_*`,
+ * `REVERB_DASHBOARD_*`, `REVERB_SHUTDOWN_TIMEOUT`, `REVERB_PID_DIR`. Both pages are off by default; the
+ * dashboard refuses to start unprotected. Webhooks are per app (webhooks-config.ts).
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError } from '../shared/errors';
-import { bool, num, type Raw, section, str, urlPath } from './values';
+import { type Env, readGroup, type Source, serverSource, type Values } from './setting';
+import { DASHBOARD_SETTINGS, METRICS_SETTINGS, SHUTDOWN_SETTINGS } from './settings';
+import type { Raw } from './values';
 
-export interface MetricsConfig {
-  readonly enabled: boolean;
-  /** A separate port for `/metrics` (bound on the server's host); undefined = the main port. */
-  readonly port: number | undefined;
-  readonly path: string;
-  /** When set, scrapes must send `Authorization: Bearer <token>`. */
-  readonly token: string | undefined;
-}
+export type MetricsConfig = Values<typeof METRICS_SETTINGS.rows>;
 
-export interface DashboardConfig {
-  readonly enabled: boolean;
-  readonly path: string;
-  /** Basic auth (both set), or a token (`Authorization: Bearer`, or `?token=` once, then a cookie). */
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly token: string | undefined;
-}
+export type DashboardConfig = Values<typeof DASHBOARD_SETTINGS.rows>;
 
-export interface OperationsConfig {
+/** `metrics`, `dashboard`, and the fields of `SHUTDOWN_SETTINGS`. */
+export type OperationsConfig = {
   readonly metrics: MetricsConfig;
   readonly dashboard: DashboardConfig;
-  /** How long a stopping node waits for in-flight HTTP requests and webhook sends. */
-  readonly shutdownTimeoutMs: number;
-  /** Where nodes write `reverb-<port>.pid` for `reverb restart`. */
-  readonly pidDir: string;
-}
+} & Values<typeof SHUTDOWN_SETTINGS.rows>;
 
-/** `file` is the parsed config file (or {}), `env` the merged environment. */
-export function parseOperationsConfig(file: Raw, env: Record<string, string | undefined>): OperationsConfig {
-  const m = section(file.metrics, 'metrics');
-  const d = section(file.dashboard, 'dashboard');
-  const s = section(file.shutdown, 'shutdown');
-  const metrics: MetricsConfig = {
-    enabled: bool(m.enabled ?? env.REVERB_METRICS_ENABLED, 'REVERB_METRICS_ENABLED') ?? false,
-    port: num(m.port ?? env.REVERB_METRICS_PORT, 'REVERB_METRICS_PORT', {
-      min: 0,
-      max: 65_535,
-      integer: true,
-    }),
-    path: urlPath(m.path ?? env.REVERB_METRICS_PATH, 'REVERB_METRICS_PATH', '/metrics'),
-    token: str(m.token ?? env.REVERB_METRICS_TOKEN, 'REVERB_METRICS_TOKEN'),
-  };
-  const dashboard: DashboardConfig = {
-    enabled: bool(d.enabled ?? env.REVERB_DASHBOARD_ENABLED, 'REVERB_DASHBOARD_ENABLED') ?? false,
-    path: urlPath(d.path ?? env.REVERB_DASHBOARD_PATH, 'REVERB_DASHBOARD_PATH', '/dashboard'),
-    username: str(d.username ?? env.REVERB_DASHBOARD_USERNAME, 'REVERB_DASHBOARD_USERNAME'),
-    password: str(d.password ?? env.REVERB_DASHBOARD_PASSWORD, 'REVERB_DASHBOARD_PASSWORD'),
-    token: str(d.token ?? env.REVERB_DASHBOARD_TOKEN, 'REVERB_DASHBOARD_TOKEN'),
-  };
+export function readOperationsConfig(source: Source): OperationsConfig {
+  const metrics = readGroup(METRICS_SETTINGS, source);
+  const dashboard = readGroup(DASHBOARD_SETTINGS, source);
   if (dashboard.enabled) {
     const basic = dashboard.username !== undefined && dashboard.password !== undefined;
     if (!basic && dashboard.token === undefined) {
@@ -70,14 +35,13 @@ export function parseOperationsConfig(file: Raw, env: Record<string, string | un
   return {
     metrics,
     dashboard,
-    shutdownTimeoutMs:
-      (num(s.timeout ?? env.REVERB_SHUTDOWN_TIMEOUT, 'REVERB_SHUTDOWN_TIMEOUT', {
-        min: 0,
-        max: 3600,
-        integer: true,
-      }) ?? 10) * 1000,
-    pidDir: str(s.pid_dir ?? env.REVERB_PID_DIR, 'REVERB_PID_DIR') ?? join(tmpdir(), 'react-reverb'),
+    ...readGroup(SHUTDOWN_SETTINGS, source),
   };
+}
+
+/** `file` is the parsed config file (or {}), `env` the merged environment. */
+export function parseOperationsConfig(file: Raw, env: Env): OperationsConfig {
+  return readOperationsConfig(serverSource(file, env));
 }
 
 /** Defaults: everything off. */

@@ -1,11 +1,17 @@
 /**
- * Readers for one configuration value, from the environment (strings) or a JSON/YAML file (typed).
- * Each returns undefined for a blank value and throws a `ConfigError` naming the setting otherwise.
- * Shared by config.ts (server and apps) and operations-config.ts (metrics, dashboard, shutdown).
+ * Parsers for one configuration value, from the environment (a string) or a JSON/YAML file (typed).
+ * Each returns undefined for a blank value (the setting's default applies) and throws a `ConfigError`
+ * naming the setting otherwise. The settings table (settings.ts) gives every setting one of these.
  */
 import { ConfigError } from '../shared/errors';
 
 export type Raw = Record<string, unknown>;
+
+/**
+ * Reads one value; `setting` is how the user wrote its name (`REVERB_SERVER_PORT`, `apps[1].port`),
+ * for the error. Undefined means blank: not set.
+ */
+export type Parser<T> = (value: unknown, setting: string) => T | undefined;
 
 export function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -15,42 +21,63 @@ export function blank(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-/** An optional object section of the config file (`{}` when absent). */
-export function section(value: unknown, setting: string): Raw {
-  if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw new ConfigError(setting, 'must be an object');
-  return value;
-}
-
-export function str(value: unknown, setting: string): string | undefined {
+export const str: Parser<string> = (value, setting) => {
   if (blank(value)) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   throw new ConfigError(setting, 'must be a string');
+};
+
+/** A string that must not contain `forbidden` (an app key: `key:signature` is how auth strings split). */
+export function strWithout(forbidden: string): Parser<string> {
+  return (value, setting) => {
+    const result = str(value, setting);
+    if (result?.includes(forbidden)) throw new ConfigError(setting, `must not contain "${forbidden}"`);
+    return result;
+  };
 }
 
-export function requiredStr(value: unknown, setting: string): string {
-  const result = str(value, setting);
-  if (result === undefined) throw new ConfigError(setting, 'is required');
-  return result;
+export interface NumberBounds {
+  readonly min: number;
+  readonly max?: number;
+  readonly integer?: boolean;
 }
 
-export function num(
-  value: unknown,
-  setting: string,
-  o: { min: number; max?: number; integer?: boolean },
-): number | undefined {
-  if (blank(value)) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
-  if (!Number.isFinite(n)) throw new ConfigError(setting, `must be a number (got ${JSON.stringify(value)})`);
-  if (o.integer && !Number.isInteger(n)) throw new ConfigError(setting, `must be an integer (got ${n})`);
-  if (n < o.min || (o.max !== undefined && n > o.max)) {
-    throw new ConfigError(setting, `must be between ${o.min} and ${o.max ?? 'infinity'} (got ${n})`);
-  }
-  return n;
+export function num(bounds: NumberBounds): Parser<number> {
+  return (value, setting) => {
+    if (blank(value)) return undefined;
+    const n =
+      typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+    if (!Number.isFinite(n)) {
+      throw new ConfigError(setting, `must be a number (got ${JSON.stringify(value)})`);
+    }
+    if (bounds.integer && !Number.isInteger(n)) {
+      throw new ConfigError(setting, `must be an integer (got ${n})`);
+    }
+    if (n < bounds.min || (bounds.max !== undefined && n > bounds.max)) {
+      throw new ConfigError(
+        setting,
+        `must be between ${bounds.min} and ${bounds.max ?? 'infinity'} (got ${n})`,
+      );
+    }
+    return n;
+  };
 }
 
-export function bool(value: unknown, setting: string): boolean | undefined {
+/** A count that may be lifted: a positive integer, or `null` in the config file for unlimited. */
+export const limit: Parser<number | null> = (value, setting) =>
+  value === null ? null : num({ min: 1, integer: true })(value, setting);
+
+/** Seconds written by the user, kept in milliseconds. */
+export function secondsAsMs(bounds: NumberBounds): Parser<number> {
+  const seconds = num(bounds);
+  return (value, setting) => {
+    const s = seconds(value, setting);
+    return s === undefined ? undefined : s * 1000;
+  };
+}
+
+export const bool: Parser<boolean> = (value, setting) => {
   if (blank(value)) return undefined;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string') {
@@ -59,13 +86,56 @@ export function bool(value: unknown, setting: string): boolean | undefined {
     if (['false', '0', 'no', 'off'].includes(v)) return false;
   }
   throw new ConfigError(setting, `must be true or false (got ${JSON.stringify(value)})`);
+};
+
+export function oneOf<const V extends string>(choices: readonly V[]): Parser<V> {
+  const quoted = choices.map((c) => `"${c}"`);
+  const list = `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+  return (value, setting) => {
+    const s = str(value, setting);
+    if (s === undefined) return undefined;
+    if (!(choices as readonly string[]).includes(s)) {
+      throw new ConfigError(setting, `must be ${list} (got "${s}")`);
+    }
+    return s as V;
+  };
 }
 
 /** A URL path we serve: starts with "/", no trailing "/" (except "/" itself). */
-export function urlPath(value: unknown, setting: string, fallback: string): string {
-  const path = str(value, setting) ?? fallback;
+export const urlPath: Parser<string> = (value, setting) => {
+  const path = str(value, setting);
+  if (path === undefined) return undefined;
   if (!/^\/[A-Za-z0-9_\-./]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
     throw new ConfigError(setting, `must start with "/" and not end with "/" (got "${path}")`);
   }
   return path;
-}
+};
+
+/** A prefix before `/app/{key}` and `/apps/{id}`: starts with "/", does not end with "/". */
+export const pathPrefix: Parser<string> = (value, setting) => {
+  const path = str(value, setting);
+  if (path === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9_\-./]*[^/]$/.test(path)) {
+    throw new ConfigError(setting, `must start with "/" and not end with "/" (got "${path}")`);
+  }
+  return path;
+};
+
+/** Browser origins: a list in the file, a comma list in the environment; at least one. */
+export const origins: Parser<readonly string[]> = (value, setting) => {
+  if (blank(value)) return undefined;
+  const list = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) {
+    throw new ConfigError(setting, 'must be a list of origins');
+  }
+  const cleaned = list.map((o: string) => o.trim()).filter((o) => o !== '');
+  if (cleaned.length === 0) throw new ConfigError(setting, 'must name at least one origin (or "*")');
+  return cleaned;
+};
+
+/** A list kept as written (its entries are checked by their own parser, e.g. webhooks-config.ts). */
+export const list: Parser<readonly unknown[]> = (value, setting) => {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new ConfigError(setting, 'must be a list');
+  return value;
+};

@@ -1,0 +1,572 @@
+/**
+ * THE settings table: every setting of the server, once. Each row gives the config-file key, the
+ * environment variable (Laravel Reverb's name where Reverb has one), the parser with its bounds, the
+ * default and one line of documentation. `loadConfig` (config.ts) and the operations settings read these
+ * rows; the README's environment table and `.env.example` are generated from them
+ * (`pnpm --filter @react-reverb/server settings:docs`, checked by tests/settings-docs.test.ts); the
+ * configuration types (`ServerConfig`, `AppConfig`, …) are derived from them.
+ *
+ * Adding a setting is one row in the group whose object it belongs to (the field name is the key of
+ * the row); then run `settings:docs`. `OTHER_NAMES` at the end lists the names we know but do not
+ * read: Laravel's names that do not apply to this server, Reverb's names not supported yet (a warning
+ * at start), and test switches.
+ *
+ * Longer than our usual 400 lines on purpose: one row per setting, all in one place, is the point.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Limits, Timing } from '@react-reverb/core/protocol';
+import { group, REQUIRED, setting } from './setting';
+import {
+  bool,
+  limit,
+  list,
+  num,
+  oneOf,
+  origins,
+  pathPrefix,
+  secondsAsMs,
+  str,
+  strWithout,
+  urlPath,
+} from './values';
+
+const PORT = num({ min: 0, max: 65_535, integer: true });
+const positiveInteger = num({ min: 1, integer: true });
+
+/** Server-wide settings, fields of `ServerConfig`. */
+export const SERVER_SETTINGS = group('Server', 'server', {
+  host: setting({
+    file: 'host',
+    env: 'REVERB_SERVER_HOST',
+    parse: str,
+    default: '0.0.0.0',
+    doc: 'interface to bind (`--host`)',
+  }),
+  port: setting({
+    file: 'port',
+    env: 'REVERB_SERVER_PORT',
+    parse: PORT,
+    default: 8080,
+    doc: 'port (`--port`)',
+  }),
+  hostname: setting({
+    file: 'hostname',
+    env: 'REVERB_HOST',
+    parse: str,
+    default: undefined,
+    example: 'localhost',
+    doc: 'public host name clients use (printed only)',
+  }),
+  path: setting({
+    file: 'path',
+    env: 'REVERB_SERVER_PATH',
+    parse: pathPrefix,
+    default: '',
+    doc: 'prefix before `/app/{key}` and `/apps/{id}` (pusher-js `wsPath`)',
+  }),
+  maxRequestSize: setting({
+    file: 'max_request_size',
+    env: 'REVERB_MAX_REQUEST_SIZE',
+    parse: num({ min: 100, integer: true }),
+    default: 10_000,
+    doc: 'largest HTTP API body in bytes (413 beyond)',
+  }),
+  httpHeadersTimeout: setting({
+    file: 'http_headers_timeout',
+    env: 'REVERB_HTTP_HEADERS_TIMEOUT',
+    parse: num({ min: 0.1 }),
+    default: 10,
+    doc: 'seconds a client may take to send request headers, upgrades and TLS handshakes included (408 beyond)',
+  }),
+  httpRequestTimeout: setting({
+    file: 'http_request_timeout',
+    env: 'REVERB_HTTP_REQUEST_TIMEOUT',
+    parse: num({ min: 0.1 }),
+    default: 30,
+    doc: 'seconds a client may take to send a whole HTTP request (408 beyond)',
+  }),
+  maxConnections: setting({
+    file: 'max_connections',
+    env: 'REVERB_MAX_CONNECTIONS',
+    parse: limit,
+    default: null,
+    doc: 'connections for the whole node (4100 Over capacity beyond)',
+  }),
+  maxBufferedBytes: setting({
+    file: 'max_buffered_bytes',
+    env: 'REVERB_MAX_BUFFERED_BYTES',
+    parse: num({ min: 1024, integer: true }),
+    default: 4 * 1024 * 1024,
+    doc: 'a client holding more unsent bytes is closed with 4100 (it stopped reading)',
+  }),
+  perMessageDeflate: setting({
+    file: 'per_message_deflate',
+    env: 'REVERB_PER_MESSAGE_DEFLATE',
+    parse: bool,
+    default: false,
+    doc: 'offer compression (costs CPU and memory; disables frame-once broadcasts)',
+  }),
+  debug: setting({
+    file: 'debug',
+    env: 'REVERB_DEBUG',
+    parse: bool,
+    default: false,
+    doc: 'log every frame (`--debug`); auth fields are masked',
+  }),
+});
+
+/** `ServerConfig.tls`: both files or neither. */
+export const TLS_SETTINGS = group('TLS', 'server', {
+  cert: setting({
+    file: 'ssl.cert',
+    env: 'REVERB_SSL_CERT',
+    parse: str,
+    default: undefined,
+    doc: 'PEM certificate file: serve https and wss (with `REVERB_SSL_KEY`)',
+  }),
+  key: setting({
+    file: 'ssl.key',
+    env: 'REVERB_SSL_KEY',
+    parse: str,
+    default: undefined,
+    doc: 'PEM private key file of `REVERB_SSL_CERT`',
+  }),
+});
+
+/**
+ * Fields of `AppConfig`, per app of the config file (`apps[i].<file>`). Their env variables make the
+ * single app when the file names no apps, and (except the identity) are defaults for every app of it.
+ */
+export const APP_SETTINGS = group(
+  'App (without a config file naming apps; after the secret, also defaults for the apps of the file)',
+  'app',
+  {
+    id: setting({
+      file: 'id',
+      fileAliases: ['app_id'],
+      env: 'REVERB_APP_ID',
+      envForFileApps: false,
+      parse: str,
+      default: REQUIRED,
+      example: '4242',
+      doc: 'the app id (without a config file naming apps)',
+    }),
+    key: setting({
+      file: 'key',
+      env: 'REVERB_APP_KEY',
+      envForFileApps: false,
+      parse: strWithout(':'),
+      default: REQUIRED,
+      example: 'demo-key-0001',
+      doc: 'the app key clients connect with',
+    }),
+    secret: setting({
+      file: 'secret',
+      env: 'REVERB_APP_SECRET',
+      envForFileApps: false,
+      parse: str,
+      default: REQUIRED,
+      example: 'demo-secret-0001',
+      doc: 'the app secret that signs channel auth and HTTP API requests',
+    }),
+    allowedOrigins: setting({
+      file: 'allowed_origins',
+      env: 'REVERB_APP_ALLOWED_ORIGINS',
+      parse: origins,
+      default: ['*'],
+      doc: 'comma list of browser origins (host names, `*` wildcards); others get 4009',
+    }),
+    pingInterval: setting({
+      file: 'ping_interval',
+      env: 'REVERB_APP_PING_INTERVAL',
+      parse: num({ min: 0.05 }),
+      default: 30,
+      doc: 'seconds a probed idle client has to answer (then close 4201)',
+    }),
+    activityTimeout: setting({
+      file: 'activity_timeout',
+      env: 'REVERB_APP_ACTIVITY_TIMEOUT',
+      parse: positiveInteger,
+      default: Timing.ACTIVITY_TIMEOUT_SECONDS,
+      doc: 'seconds sent to clients in `connection_established`; also the silence before the server probes',
+    }),
+    maxMessageSize: setting({
+      file: 'max_message_size',
+      env: 'REVERB_APP_MAX_MESSAGE_SIZE',
+      parse: num({ min: 100, integer: true }),
+      default: 10_000,
+      doc: 'largest frame a client may send, in bytes (`pusher:error` 4200 beyond)',
+    }),
+    maxConnections: setting({
+      file: 'max_connections',
+      env: 'REVERB_APP_MAX_CONNECTIONS',
+      parse: limit,
+      default: null,
+      doc: 'connections for the app (4004 beyond; cluster-wide with scaling)',
+    }),
+    clientEvents: setting({
+      file: 'client_events',
+      parse: bool,
+      default: true,
+      doc: 'client events (whispers) on private and presence channels',
+    }),
+    clientEventsFrom: setting({
+      // Laravel Reverb's key first: it wins when both are written.
+      file: 'accept_client_events_from',
+      fileAliases: ['client_events_from'],
+      parse: oneOf(['members', 'all', 'none']),
+      default: 'members',
+      doc: 'who may send client events: `members` of the channel, `all` connections of the app, or `none`',
+    }),
+    userAuthentication: setting({
+      file: 'user_authentication',
+      parse: bool,
+      default: true,
+      doc: '`pusher:signin` and `#server-to-user-{id}` channels',
+    }),
+    watchlist: setting({
+      file: 'watchlist',
+      parse: bool,
+      default: false,
+      doc: '`pusher_internal:watchlist_events` for signed-in users',
+    }),
+    subscriptionCount: setting({
+      file: 'subscription_count',
+      parse: bool,
+      default: false,
+      doc: '`pusher_internal:subscription_count` events',
+    }),
+    enabled: setting({
+      file: 'enabled',
+      parse: bool,
+      default: true,
+      doc: 'false: connections get 4003 and HTTP API requests 403',
+    }),
+    sslOnly: setting({
+      file: 'ssl_only',
+      parse: bool,
+      default: false,
+      doc: 'refuse `ws://` connections with 4000',
+    }),
+    cacheTtl: setting({
+      file: 'cache_ttl',
+      parse: num({ min: 1, max: Limits.MAX_CACHE_TTL_SECONDS }),
+      default: Limits.MAX_CACHE_TTL_SECONDS,
+      doc: 'seconds a cache channel keeps its last event',
+    }),
+    webhooks: setting({
+      file: 'webhooks',
+      parse: list,
+      default: [],
+      doc: 'URLs, or `{url, event_types, batch_ms, headers}`, that get signed webhooks (webhooks-config.ts)',
+    }),
+  },
+);
+
+/** `AppConfig.limits`. */
+export const APP_LIMIT_SETTINGS = group('App limits', 'app', {
+  maxChannelsPerConnection: setting({
+    file: 'limits.max_channels_per_connection',
+    parse: positiveInteger,
+    default: 500,
+    doc: 'channels one connection may subscribe to',
+  }),
+  maxPresenceMembers: setting({
+    file: 'limits.max_presence_members',
+    parse: positiveInteger,
+    default: Limits.MAX_PRESENCE_MEMBERS,
+    doc: 'members of one presence channel',
+  }),
+  maxPresenceUserInfoBytes: setting({
+    file: 'limits.max_presence_user_info_bytes',
+    parse: positiveInteger,
+    default: Limits.MAX_PRESENCE_USER_INFO_BYTES,
+    doc: "size of one member's `user_info`, in bytes",
+  }),
+  maxClientEventsPerSecond: setting({
+    file: 'limits.max_client_events_per_second',
+    parse: positiveInteger,
+    default: Limits.MAX_CLIENT_EVENTS_PER_SECOND,
+    doc: 'client events per connection per second (4301 beyond)',
+  }),
+  maxApiRequestsPerSecond: setting({
+    file: 'limits.max_api_requests_per_second',
+    parse: limit,
+    default: null,
+    doc: 'signed HTTP API requests per second for the app (429 beyond)',
+  }),
+});
+
+/** `ServerConfig.scaling`. */
+export const SCALING_SETTINGS = group('Scale-out over Redis', 'server', {
+  enabled: setting({
+    file: 'scaling.enabled',
+    env: 'REVERB_SCALING_ENABLED',
+    parse: bool,
+    default: false,
+    doc: 'share channels with other nodes over Redis',
+  }),
+  channel: setting({
+    file: 'scaling.channel',
+    env: 'REVERB_SCALING_CHANNEL',
+    parse: str,
+    default: 'reverb',
+    doc: 'Redis channel prefix',
+  }),
+});
+
+/** `ServerConfig.scaling.redis`. */
+export const REDIS_SETTINGS = group('Redis', 'server', {
+  url: setting({
+    file: 'scaling.redis.url',
+    env: 'REDIS_URL',
+    parse: str,
+    default: undefined,
+    doc: 'Redis URL (`rediss://` for TLS); used instead of the host, port, … below',
+  }),
+  host: setting({
+    file: 'scaling.redis.host',
+    env: 'REDIS_HOST',
+    parse: str,
+    default: '127.0.0.1',
+    doc: 'Redis host',
+  }),
+  port: setting({
+    file: 'scaling.redis.port',
+    env: 'REDIS_PORT',
+    parse: num({ min: 1, max: 65_535, integer: true }),
+    default: 6379,
+    doc: 'Redis port',
+  }),
+  username: setting({
+    file: 'scaling.redis.username',
+    env: 'REDIS_USERNAME',
+    parse: str,
+    default: undefined,
+    doc: 'Redis ACL user',
+  }),
+  password: setting({
+    file: 'scaling.redis.password',
+    env: 'REDIS_PASSWORD',
+    parse: str,
+    default: undefined,
+    doc: 'Redis password',
+  }),
+  db: setting({
+    file: 'scaling.redis.db',
+    env: 'REDIS_DB',
+    parse: num({ min: 0, integer: true }),
+    default: 0,
+    doc: 'Redis database number',
+  }),
+});
+
+/** `OperationsConfig.metrics`. */
+export const METRICS_SETTINGS = group('Metrics', 'server', {
+  enabled: setting({
+    file: 'metrics.enabled',
+    env: 'REVERB_METRICS_ENABLED',
+    parse: bool,
+    default: false,
+    doc: 'serve Prometheus metrics ([operations](packages/server/docs/operations.md))',
+  }),
+  port: setting({
+    file: 'metrics.port',
+    env: 'REVERB_METRICS_PORT',
+    parse: PORT,
+    default: undefined,
+    shownDefault: 'the main port',
+    doc: "a separate port for the metrics, on the server's host",
+  }),
+  path: setting({
+    file: 'metrics.path',
+    env: 'REVERB_METRICS_PATH',
+    parse: urlPath,
+    default: '/metrics',
+    doc: 'path of the metrics',
+  }),
+  token: setting({
+    file: 'metrics.token',
+    env: 'REVERB_METRICS_TOKEN',
+    parse: str,
+    default: undefined,
+    doc: 'when set, scrapes must send `Authorization: Bearer <token>`',
+  }),
+});
+
+/** `OperationsConfig.dashboard`: refuses to start unprotected (operations-config.ts). */
+export const DASHBOARD_SETTINGS = group('Dashboard', 'server', {
+  enabled: setting({
+    file: 'dashboard.enabled',
+    env: 'REVERB_DASHBOARD_ENABLED',
+    parse: bool,
+    default: false,
+    doc: 'serve the live dashboard (needs a username and password, or a token)',
+  }),
+  path: setting({
+    file: 'dashboard.path',
+    env: 'REVERB_DASHBOARD_PATH',
+    parse: urlPath,
+    default: '/dashboard',
+    doc: 'path of the dashboard',
+  }),
+  username: setting({
+    file: 'dashboard.username',
+    env: 'REVERB_DASHBOARD_USERNAME',
+    parse: str,
+    default: undefined,
+    doc: 'basic auth user (with the password)',
+  }),
+  password: setting({
+    file: 'dashboard.password',
+    env: 'REVERB_DASHBOARD_PASSWORD',
+    parse: str,
+    default: undefined,
+    doc: 'basic auth password',
+  }),
+  token: setting({
+    file: 'dashboard.token',
+    env: 'REVERB_DASHBOARD_TOKEN',
+    parse: str,
+    default: undefined,
+    doc: 'a token instead: `Authorization: Bearer`, or `?token=` once, then a cookie',
+  }),
+});
+
+/** Fields of `OperationsConfig` next to `metrics` and `dashboard`. */
+export const SHUTDOWN_SETTINGS = group('Shutdown', 'server', {
+  shutdownTimeoutMs: setting({
+    file: 'shutdown.timeout',
+    env: 'REVERB_SHUTDOWN_TIMEOUT',
+    parse: secondsAsMs({ min: 0, max: 3600, integer: true }),
+    default: 10_000,
+    shownDefault: '`10`',
+    example: '10',
+    doc: 'seconds a stopping node waits for in-flight HTTP requests and webhook sends',
+  }),
+  pidDir: setting({
+    file: 'shutdown.pid_dir',
+    env: 'REVERB_PID_DIR',
+    parse: str,
+    default: join(tmpdir(), 'react-reverb'),
+    shownDefault: '`<tmp>/react-reverb`',
+    example: '',
+    doc: 'where nodes write `reverb-<port>.pid` for `reverb restart`',
+  }),
+});
+
+/** Every group, in the order of the README table and `.env.example`. */
+export const SETTING_GROUPS = [
+  SERVER_SETTINGS,
+  APP_SETTINGS,
+  APP_LIMIT_SETTINGS,
+  TLS_SETTINGS,
+  SCALING_SETTINGS,
+  REDIS_SETTINGS,
+  METRICS_SETTINGS,
+  DASHBOARD_SETTINGS,
+  SHUTDOWN_SETTINGS,
+] as const;
+
+/**
+ * - `not applicable`: accepted and ignored on purpose (Laravel writes them, or they configure PHP).
+ * - `not supported yet`: Reverb 1.10 has it and we do not yet; one warning at start, then ignored.
+ * - `internal`: read outside `loadConfig` by tests or benchmarks; not documented for users.
+ */
+export type OtherNameStatus = 'not applicable' | 'not supported yet' | 'internal';
+
+export interface OtherName {
+  /** Environment variable, or a per-app config-file key (`options`). */
+  readonly env?: string;
+  readonly appFile?: string;
+  readonly status: OtherNameStatus;
+  /** Laravel Reverb's default, for the README. */
+  readonly reverbDefault?: string;
+  /** Why it is not read, in one line. */
+  readonly reason: string;
+}
+
+export const OTHER_NAMES: readonly OtherName[] = [
+  {
+    env: 'REVERB_SERVER',
+    status: 'not applicable',
+    reverbDefault: 'reverb',
+    reason: "Laravel's choice of Reverb server (only `reverb` exists); this server is the one",
+  },
+  {
+    env: 'REVERB_PORT',
+    status: 'not applicable',
+    reverbDefault: '443',
+    reason: "the port Laravel's broadcaster and Echo use to reach the server (a proxy's, perhaps)",
+  },
+  {
+    env: 'REVERB_SCHEME',
+    status: 'not applicable',
+    reverbDefault: 'https',
+    reason: "the scheme Laravel's broadcaster and Echo use to reach the server",
+  },
+  {
+    env: 'REVERB_PULSE_INGEST_INTERVAL',
+    status: 'not applicable',
+    reverbDefault: '15',
+    reason: 'seconds between Laravel Pulse ingests; Pulse runs in PHP (see the metrics instead)',
+  },
+  {
+    env: 'REVERB_TELESCOPE_INGEST_INTERVAL',
+    status: 'not applicable',
+    reverbDefault: '15',
+    reason: 'seconds between Laravel Telescope ingests; Telescope runs in PHP',
+  },
+  {
+    appFile: 'options',
+    status: 'not applicable',
+    reason: "Laravel's client-side options of an app: host, port, scheme, useTLS",
+  },
+  {
+    env: 'REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM',
+    status: 'not supported yet',
+    reverbDefault: 'members',
+    reason: 'who may send client events; the config file key `accept_client_events_from` works',
+  },
+  {
+    env: 'REVERB_APP_RATE_LIMITING_ENABLED',
+    status: 'not supported yet',
+    reverbDefault: 'false',
+    reason: "Reverb's rate limiter of client messages",
+  },
+  {
+    env: 'REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS',
+    status: 'not supported yet',
+    reverbDefault: '60',
+    reason: "messages allowed per window by Reverb's rate limiter",
+  },
+  {
+    env: 'REVERB_APP_RATE_LIMIT_DECAY_SECONDS',
+    status: 'not supported yet',
+    reverbDefault: '60',
+    reason: "the window of Reverb's rate limiter, in seconds",
+  },
+  {
+    env: 'REVERB_APP_RATE_LIMIT_TERMINATE',
+    status: 'not supported yet',
+    reverbDefault: 'false',
+    reason: "whether Reverb's rate limiter closes the connection",
+  },
+  {
+    env: 'REDIS_TIMEOUT',
+    status: 'not supported yet',
+    reverbDefault: '60',
+    reason: 'seconds to wait for Redis to connect; we wait 5 s',
+  },
+  {
+    env: 'REVERB_FRAME_ONCE',
+    status: 'internal',
+    reason: 'benchmark switch read by socket/broadcast.ts: `false` turns frame-once broadcasting off',
+  },
+  {
+    env: 'REVERB_TEST_TARGET_URL',
+    status: 'internal',
+    reason: "points the server's interop test suites at a running server",
+  },
+];
