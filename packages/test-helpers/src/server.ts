@@ -12,6 +12,15 @@ export const REVERB_BIN = resolve(here, '../../server/bin/reverb.js');
 /** The demo app of protocol.md's vectors. */
 export const DEMO_APP = { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001' } as const;
 
+/** The demo app with every optional feature on: client events, sign-in, subscription counts, watchlists. */
+export const DEMO_APP_CONFIG = {
+  ...DEMO_APP,
+  client_events: true,
+  user_authentication: true,
+  subscription_count: true,
+  watchlist: true,
+} as const;
+
 export interface ServerOptions {
   /** Apps as in the server's JSON config file; default: the demo app with client events and sign-in on. */
   readonly apps?: ReadonlyArray<Record<string, unknown>>;
@@ -40,19 +49,35 @@ export interface ServerHandle {
   restart(): Promise<ServerHandle>;
 }
 
+/**
+ * Polls `GET {httpUrl}/up` until a server answers 200. `stillStarting` runs before every poll and
+ * throws to give up early (the process exited).
+ */
+export async function waitUntilUp(
+  httpUrl: string,
+  timeoutMs: number,
+  what: string,
+  stillStarting: () => void = () => {},
+): Promise<void> {
+  await waitFor(
+    async () => {
+      stillStarting();
+      try {
+        return (await fetch(`${httpUrl}/up`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 /** Spawns the real `reverb start` CLI on a free 127.0.0.1 port and waits for `GET /up`. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const port = options.port ?? (await freePort());
   const host = '127.0.0.1';
-  const apps = options.apps ?? [
-    {
-      ...DEMO_APP,
-      client_events: true,
-      user_authentication: true,
-      subscription_count: true,
-      watchlist: true,
-    },
-  ];
+  const apps = options.apps ?? [DEMO_APP_CONFIG];
   const dir = mkdtempSync(join(tmpdir(), 'rr-server-'));
   const configPath = join(dir, 'reverb.json');
   writeFileSync(configPath, JSON.stringify({ apps, ...options.config }));
@@ -73,18 +98,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   });
   const httpUrl = `http://${host}:${port}`;
   try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`reverb exited with ${child.exitCode}:\n${out}`);
-        try {
-          return (await fetch(`${httpUrl}/up`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      `reverb on ${port}`,
-    );
+    await waitUntilUp(httpUrl, 15_000, `reverb on ${port}`, () => {
+      if (child.exitCode !== null) throw new Error(`reverb exited with ${child.exitCode}:\n${out}`);
+    });
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
