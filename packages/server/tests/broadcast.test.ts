@@ -2,18 +2,14 @@
  * Encode once, frame once: both write paths deliver identical frames, and a socket over its buffer
  * budget is closed with 4100 while the others keep receiving.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/socket/broadcast';
-import { sdkFor } from './helpers/auth';
-import { RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { sdkFor } from './support/auth';
+import { RawClient, rawClients } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
+const t = sharedTestServer();
 const connect = rawClients();
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t.close());
 afterEach(() => {
   setFrameOnce(true);
 });
@@ -22,8 +18,7 @@ async function subscribers(channel: string, n: number): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   for (let i = 0; i < n; i++) {
     const c = await connect(t.wsUrl());
-    c.send(subscribeFrame(channel));
-    await c.nextEvent('pusher_internal:subscription_succeeded', channel);
+    await c.subscribe(channel);
     clients.push(c);
   }
   return clients;
@@ -55,8 +50,7 @@ describe('write paths', () => {
     const big = await startTestServer([{ id: '1', key: 'k', secret: 's' }], { maxRequestSize: 200_000 });
     try {
       const c = await RawClient.open(big.wsUrl());
-      c.send(subscribeFrame('big'));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
+      await c.subscribe('big');
       // HTTP data is limited to 10 KB, so a long channel-name-free payload is built from a batch of events.
       const payload = 'y'.repeat(10_000);
       await sdkFor(big).triggerBatch(
@@ -79,14 +73,13 @@ describe('backpressure', () => {
     try {
       const open = async () => {
         const c = await connect(small.wsUrl());
-        c.send(subscribeFrame('firehose'));
-        await c.nextEvent('pusher_internal:subscription_succeeded');
+        await c.subscribe('firehose');
         return c;
       };
       const slow = await open();
       const fast = await open();
       // The slow client stops reading from its TCP socket: the server's send buffer fills up.
-      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      slow.pauseReading();
       const sdk = sdkFor(small);
       const payload = 'z'.repeat(9_000);
       const skippedBefore = broadcastStats.skippedOverCapacity;
@@ -98,7 +91,7 @@ describe('backpressure', () => {
         closedSlow = broadcastStats.skippedOverCapacity > skippedBefore;
       }
       expect(closedSlow).toBe(true);
-      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      slow.resumeReading();
       const closed = await slow.closed(35_000);
       expect(closed.code).toBe(4100);
       await sdk.trigger('firehose', 'after', 'ok');
@@ -115,8 +108,7 @@ describe('permessage-deflate (opt-in)', () => {
     try {
       const c = await RawClient.open(deflate.wsUrl(), { perMessageDeflate: true });
       expect(c.ws.extensions).toContain('permessage-deflate');
-      c.send(subscribeFrame('zipped'));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
+      await c.subscribe('zipped');
       const before = broadcastStats.framedOnce;
       await sdkFor(deflate).trigger('zipped', 'e', 'x'.repeat(2000));
       expect((await c.nextEvent('e')).data).toBe('x'.repeat(2000));

@@ -3,27 +3,14 @@
  * no leaks after clients go away (clean close, unsubscribe, abrupt socket destruction).
  */
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presenceAuth, privateAuth, sdkFor } from './helpers/auth';
-import { dataOf, RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { joinPresence, joinPrivate, privateAuth, sdkFor, signIn } from './support/auth';
+import { dataOf, RawClient, rawClients, subscribeFrame } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t.close());
+const t = sharedTestServer();
 
-const open = rawClients();
-async function connect(): Promise<RawClient> {
-  return open(t.wsUrl());
-}
-
-async function joinPresence(c: RawClient, channel: string, userId: string, info?: Record<string, unknown>) {
-  const p = presenceAuth(t, c.socketId, channel, userId, info);
-  c.send(subscribeFrame(channel, p.auth, p.channel_data));
-  return c.nextEvent('pusher_internal:subscription_succeeded', channel);
-}
+const connect = rawClients();
 
 function appStats() {
   const stats = t.server.stats().apps[t.app.id];
@@ -51,15 +38,15 @@ async function expectEmpty() {
 
 describe('presence is keyed by user (§3.8)', () => {
   it('one user with two connections is one member: member_added on the first, member_removed after the last', async () => {
-    const watcher = await connect();
-    await joinPresence(watcher, 'presence-team', 'w');
-    const first = await connect();
-    const second = await connect();
-    await joinPresence(first, 'presence-team', 'u1', { name: 'Ada' });
+    const watcher = await connect(t);
+    await joinPresence(t, watcher, 'presence-team', 'w');
+    const first = await connect(t);
+    const second = await connect(t);
+    await joinPresence(t, first, 'presence-team', 'u1', { name: 'Ada' });
     const added = await watcher.nextEvent('pusher_internal:member_added');
     expect(dataOf(added)).toEqual({ user_id: 'u1', user_info: { name: 'Ada' } });
 
-    const ok = await joinPresence(second, 'presence-team', 'u1', { name: 'Ada' });
+    const ok = await joinPresence(t, second, 'presence-team', 'u1', { name: 'Ada' });
     expect(dataOf(ok)).toEqual({
       presence: { ids: ['w', 'u1'], hash: { w: null, u1: { name: 'Ada' } }, count: 2 },
     });
@@ -69,8 +56,7 @@ describe('presence is keyed by user (§3.8)', () => {
     first.close();
     await first.closed();
     // Still a member through the second connection: no member_removed yet.
-    watcher.send('{"event":"pusher:ping","data":{}}');
-    await watcher.nextEvent('pusher:pong');
+    await watcher.ping();
     expect(watcher.all('pusher_internal:member_removed')).toEqual([]);
     expect(watcher.all('pusher_internal:member_added')).toHaveLength(1);
 
@@ -86,10 +72,10 @@ describe('presence is keyed by user (§3.8)', () => {
   });
 
   it('GET users lists each user once', async () => {
-    const a = await connect();
-    const b = await connect();
-    await joinPresence(a, 'presence-dup', '7');
-    await joinPresence(b, 'presence-dup', '7');
+    const a = await connect(t);
+    const b = await connect(t);
+    await joinPresence(t, a, 'presence-dup', '7');
+    await joinPresence(t, b, 'presence-dup', '7');
     const result = await sdkFor(t).get({ path: '/channels/presence-dup/users' });
     expect(await result.json()).toEqual({ users: [{ id: '7' }] });
     a.close();
@@ -108,13 +94,13 @@ describe('cache channels (§3.13)', () => {
     '%s: cache_miss when empty, then the last HTTP event replayed after subscription_succeeded',
     async (channel) => {
       const subscribe = async (c: RawClient) => {
-        if (channel.startsWith('presence-')) return joinPresence(c, channel, c.socketId);
+        if (channel.startsWith('presence-')) return joinPresence(t, c, channel, c.socketId);
         c.send(
           subscribeFrame(channel, channel.startsWith('private-') ? privateAuth(t, c.socketId, channel) : ''),
         );
         return c.nextEvent('pusher_internal:subscription_succeeded', channel);
       };
-      const first = await connect();
+      const first = await connect(t);
       await subscribe(first);
       await first.nextEvent('pusher:cache_miss', channel);
       expect(first.raw).toContain(`{"event":"pusher:cache_miss","channel":"${channel}","data":"{}"}`);
@@ -124,7 +110,7 @@ describe('cache channels (§3.13)', () => {
       await waitFor(() => first.all('price').length === 2, 5000, 'live events');
 
       const lastData = first.all('price')[1]?.data;
-      const late = await connect();
+      const late = await connect(t);
       await subscribe(late);
       const replay = await late.nextEvent('price', channel);
       // Byte for byte what was triggered last (the SDK encrypts on encrypted channels).
@@ -146,15 +132,14 @@ describe('cache channels (§3.13)', () => {
   );
 
   it('client events are never cached', async () => {
-    const a = await connect();
-    const b = await connect();
+    const a = await connect(t);
+    const b = await connect(t);
     for (const c of [a, b]) {
-      c.send(subscribeFrame('private-cache-chat', privateAuth(t, c.socketId, 'private-cache-chat')));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPrivate(t, c, 'private-cache-chat');
     }
     a.send({ event: 'client-typing', channel: 'private-cache-chat', data: { on: true } });
     await b.nextEvent('client-typing');
-    const late = await connect();
+    const late = await connect(t);
     late.send(subscribeFrame('private-cache-chat', privateAuth(t, late.socketId, 'private-cache-chat')));
     await late.nextEvent('pusher:cache_miss', 'private-cache-chat');
     for (const c of [a, b, late]) c.close();
@@ -182,8 +167,8 @@ describe('cache channels (§3.13)', () => {
 
 describe('subscription_count (§3.14)', () => {
   it('is sent on each subscribe and unsubscribe, never on presence', async () => {
-    const a = await connect();
-    const b = await connect();
+    const a = await connect(t);
+    const b = await connect(t);
     a.send(subscribeFrame('counted'));
     await a.nextEvent('pusher_internal:subscription_count', 'counted');
     expect(a.raw.at(-1)).toBe(
@@ -200,9 +185,8 @@ describe('subscription_count (§3.14)', () => {
     expect(dataOf(await a.nextEvent('pusher_internal:subscription_count'))).toEqual({
       subscription_count: 1,
     });
-    await joinPresence(a, 'presence-nocount', '1');
-    a.send('{"event":"pusher:ping","data":{}}');
-    await a.nextEvent('pusher:pong');
+    await joinPresence(t, a, 'presence-nocount', '1');
+    await a.ping();
     expect(a.all('pusher_internal:subscription_count', 'presence-nocount')).toEqual([]);
     a.close();
     b.close();
@@ -213,10 +197,8 @@ describe('subscription_count (§3.14)', () => {
     const plain = await startTestServer([{ id: '6', key: 'k6', secret: 's6' }]);
     try {
       const c = await RawClient.open(plain.wsUrl());
-      c.send(subscribeFrame('counted'));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
-      c.send('{"event":"pusher:ping","data":{}}');
-      await c.nextEvent('pusher:pong');
+      await c.subscribe('counted');
+      await c.ping();
       expect(c.all('pusher_internal:subscription_count')).toEqual([]);
       c.close();
     } finally {
@@ -230,17 +212,13 @@ describe('no leaks', () => {
     const clients: RawClient[] = [];
     await expectEmpty();
     for (let i = 0; i < 12; i++) {
-      const c = await connect();
+      const c = await connect(t);
       clients.push(c);
       c.send(subscribeFrame('public-leak'));
       c.send(subscribeFrame('private-leak', privateAuth(t, c.socketId, 'private-leak')));
-      await joinPresence(c, 'presence-leak', `user-${i % 4}`);
-      const { userAuth } = await import('./helpers/auth');
-      const u = userAuth(t, c.socketId, { id: `user-${i % 4}`, watchlist: ['user-1', 'user-99'] });
-      c.send({ event: 'pusher:signin', data: u });
-      await c.nextEvent('pusher:signin_success');
-      c.send(subscribeFrame(`#server-to-user-user-${i % 4}`));
-      await c.nextEvent('pusher_internal:subscription_succeeded', `#server-to-user-user-${i % 4}`);
+      await joinPresence(t, c, 'presence-leak', `user-${i % 4}`);
+      await signIn(t, c, { id: `user-${i % 4}`, watchlist: ['user-1', 'user-99'] });
+      await c.subscribe(`#server-to-user-user-${i % 4}`);
     }
     const mid = appStats();
     expect(mid.connections).toBe(12);
@@ -264,7 +242,7 @@ describe('subscription_count throttling', () => {
   it('above 100 subscribers, counts go out at most every 5 s, and the last count is not lost', async () => {
     const clients: RawClient[] = [];
     for (let i = 0; i < 102; i++) {
-      const c = await connect();
+      const c = await connect(t);
       c.send(subscribeFrame('crowd'));
       await c.nextEvent(
         i < 100 ? 'pusher_internal:subscription_count' : 'pusher_internal:subscription_succeeded',

@@ -3,23 +3,24 @@
  * the listening line, --debug frame logs without secrets, --help, bad configuration, SIGTERM.
  * Runs the built dist: `pnpm --filter @react-reverb/server build` first.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_APP, REVERB_BIN, startServer, waitFor } from '@react-reverb/test-helpers';
+import {
+  DEMO_APP,
+  freePort,
+  REVERB_BIN,
+  startServer,
+  waitFor,
+  waitUntilUp,
+} from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { runCli } from './support/cli';
+import { RawClient, subscribeFrame } from './support/raw-client';
 
-function run(args: string[], env: Record<string, string> = {}, cwd = mkdtempSync(join(tmpdir(), 'rr-cli-'))) {
-  const result = spawnSync(process.execPath, [REVERB_BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+/** `reverb <args>` as users run it: the built dist. */
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env, { from: 'dist' });
 
 describe('reverb start', () => {
   it('listens, prints where and which apps (never secrets), serves clients, and stops on SIGTERM', async () => {
@@ -60,8 +61,6 @@ describe('reverb start', () => {
       join(cwd, '.env'),
       'REVERB_APP_ID=77\nREVERB_APP_KEY=env-key\nREVERB_APP_SECRET=env-secret\n',
     );
-    const { spawn } = await import('node:child_process');
-    const { freePort } = await import('@react-reverb/test-helpers');
     const port = await freePort();
     const child = spawn(
       process.execPath,
@@ -73,17 +72,7 @@ describe('reverb start', () => {
       },
     );
     try {
-      await waitFor(
-        async () => {
-          try {
-            return (await fetch(`http://127.0.0.1:${port}/up`)).ok;
-          } catch {
-            return false;
-          }
-        },
-        15_000,
-        'reverb from .env',
-      );
+      await waitUntilUp(`http://127.0.0.1:${port}`, 15_000, 'reverb from .env');
       const c = await RawClient.open(`ws://127.0.0.1:${port}/app/env-key?protocol=7`);
       expect(c.frames[0]?.event).toBe('pusher:connection_established');
       c.close();

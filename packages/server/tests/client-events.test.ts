@@ -1,60 +1,40 @@
 /** Client events (whispers), every rule of protocol.md §3.10, with literal frames. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presenceAuth, privateAuth } from './helpers/auth';
-import { type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { joinPresence, joinPrivate } from './support/auth';
+import { rawClients } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
-const open = rawClients();
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t.close());
-
-async function connect(server = t): Promise<RawClient> {
-  return open(server.wsUrl());
-}
-
-async function joinPrivate(c: RawClient, channel: string, server = t) {
-  c.send(subscribeFrame(channel, privateAuth(server, c.socketId, channel)));
-  await c.nextEvent('pusher_internal:subscription_succeeded', channel);
-}
-
-async function ping(c: RawClient) {
-  c.send('{"event":"pusher:ping","data":{}}');
-  await c.nextEvent('pusher:pong');
-}
+const t = sharedTestServer();
+const connect = rawClients();
 
 describe('delivery', () => {
   it('goes to the other subscribers, never back to the sender; object data is JSON-encoded once', async () => {
-    const [a, b, c] = [await connect(), await connect(), await connect()];
-    for (const x of [a, b, c]) await joinPrivate(x, 'private-chat');
+    const [a, b, c] = [await connect(t), await connect(t), await connect(t)];
+    for (const x of [a, b, c]) await joinPrivate(t, x, 'private-chat');
     a.send('{"event":"client-typing","channel":"private-chat","data":{"typing":true}}');
     await b.nextEvent('client-typing');
     await c.nextEvent('client-typing');
     expect(b.raw.at(-1)).toBe(
       '{"event":"client-typing","channel":"private-chat","data":"{\\"typing\\":true}"}',
     );
-    await ping(a);
+    await a.ping();
     expect(a.all('client-typing')).toEqual([]);
   });
 
   it('string data passes through unchanged', async () => {
-    const [a, b] = [await connect(), await connect()];
-    for (const x of [a, b]) await joinPrivate(x, 'private-str');
+    const [a, b] = [await connect(t), await connect(t)];
+    for (const x of [a, b]) await joinPrivate(t, x, 'private-str');
     a.send({ event: 'client-note', channel: 'private-str', data: 'plain text, not JSON' });
     expect((await b.nextEvent('client-note')).data).toBe('plain text, not JSON');
   });
 
   it('on presence channels the sender user_id is added', async () => {
-    const [a, b] = [await connect(), await connect()];
+    const [a, b] = [await connect(t), await connect(t)];
     for (const [x, id] of [
       [a, '17'],
       [b, '18'],
     ] as const) {
-      const p = presenceAuth(t, x.socketId, 'presence-room.1', id, { name: id });
-      x.send(subscribeFrame('presence-room.1', p.auth, p.channel_data));
-      await x.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPresence(t, x, 'presence-room.1', id, { name: id });
     }
     a.send('{"event":"client-typing","channel":"presence-room.1","data":{"typing":true}}');
     await b.nextEvent('client-typing');
@@ -66,10 +46,9 @@ describe('delivery', () => {
 
 describe('refusals: pusher:error, the socket stays open, nobody receives it', () => {
   it('public channels', async () => {
-    const [a, b] = [await connect(), await connect()];
+    const [a, b] = [await connect(t), await connect(t)];
     for (const x of [a, b]) {
-      x.send(subscribeFrame('public-room'));
-      await x.nextEvent('pusher_internal:subscription_succeeded');
+      await x.subscribe('public-room');
     }
     a.send('{"event":"client-x","channel":"public-room","data":{}}');
     expect((await a.nextEvent('pusher:error')).data).toEqual({
@@ -77,21 +56,21 @@ describe('refusals: pusher:error, the socket stays open, nobody receives it', ()
       message:
         'Client event client-x rejected: only private and presence channels accept client events (channel public-room)',
     });
-    await ping(b);
+    await b.ping();
     expect(b.all('client-x')).toEqual([]);
   });
 
   it('encrypted channels', async () => {
-    const [a, b] = [await connect(), await connect()];
-    for (const x of [a, b]) await joinPrivate(x, 'private-encrypted-vault');
+    const [a, b] = [await connect(t), await connect(t)];
+    for (const x of [a, b]) await joinPrivate(t, x, 'private-encrypted-vault');
     a.send('{"event":"client-x","channel":"private-encrypted-vault","data":{}}');
     expect((await a.nextEvent('pusher:error')).data).toMatchObject({ code: 4009 });
-    await ping(b);
+    await b.ping();
     expect(b.all('client-x')).toEqual([]);
   });
 
   it('not subscribed', async () => {
-    const a = await connect();
+    const a = await connect(t);
     a.send('{"event":"client-x","channel":"private-elsewhere","data":{}}');
     await a.nextEvent('pusher:error');
     expect(a.raw.at(-1)).toBe(
@@ -103,7 +82,7 @@ describe('refusals: pusher:error, the socket stays open, nobody receives it', ()
     const big = await startTestServer([{ id: '11', key: 'k11', secret: 's11', max_message_size: 50_000 }]);
     try {
       const [a, b] = [await connect(big), await connect(big)];
-      for (const x of [a, b]) await joinPrivate(x, 'private-big', big);
+      for (const x of [a, b]) await joinPrivate(big, x, 'private-big');
       a.send({ event: 'client-big', channel: 'private-big', data: 'x'.repeat(10_241) });
       expect((await a.nextEvent('pusher:error')).data).toEqual({
         code: 4009,
@@ -117,13 +96,13 @@ describe('refusals: pusher:error, the socket stays open, nobody receives it', ()
   });
 
   it('a frame over max_message_size', async () => {
-    const [a, b] = [await connect(), await connect()];
-    for (const x of [a, b]) await joinPrivate(x, 'private-big');
+    const [a, b] = [await connect(t), await connect(t)];
+    for (const x of [a, b]) await joinPrivate(t, x, 'private-big');
     a.send({ event: 'client-big', channel: 'private-big', data: 'x'.repeat(10_241) });
     const error = await a.nextEvent('pusher:error');
     expect(error.data).toMatchObject({ code: 4200 });
     expect((error.data as { message: string }).message).toMatch(/^Message too large/);
-    await ping(b);
+    await b.ping();
     expect(b.all('client-big')).toEqual([]);
   });
 
@@ -131,7 +110,7 @@ describe('refusals: pusher:error, the socket stays open, nobody receives it', ()
     const off = await startTestServer([{ id: '8', key: 'k8', secret: 's8', client_events: false }]);
     try {
       const a = await connect(off);
-      await joinPrivate(a, 'private-off', off);
+      await joinPrivate(off, a, 'private-off');
       a.send('{"event":"client-x","channel":"private-off","data":{}}');
       expect((await a.nextEvent('pusher:error')).data).toEqual({
         code: 4009,
@@ -143,15 +122,15 @@ describe('refusals: pusher:error, the socket stays open, nobody receives it', ()
   });
 
   it('more than 10 per second: 4301, the connection stays open', async () => {
-    const [a, b] = [await connect(), await connect()];
-    for (const x of [a, b]) await joinPrivate(x, 'private-flood');
+    const [a, b] = [await connect(t), await connect(t)];
+    for (const x of [a, b]) await joinPrivate(t, x, 'private-flood');
     for (let i = 0; i < 15; i++) a.send({ event: 'client-flood', channel: 'private-flood', data: { i } });
     await a.nextEvent('pusher:error');
     expect(a.raw).toContain(
       '{"event":"pusher:error","data":{"code":4301,"message":"Client event rejected due to rate limit"}}',
     );
-    await ping(a);
-    await ping(b);
+    await a.ping();
+    await b.ping();
     // The window is one second: at most 10 got through, and the first 10 certainly did.
     const received = b.all('client-flood').map((f) => JSON.parse(f.data as string).i as number);
     expect(received.length).toBeLessThanOrEqual(10);
@@ -165,7 +144,7 @@ describe('client_events_from', () => {
     const open = await startTestServer([{ id: '12', key: 'k12', secret: 's12', client_events_from: 'all' }]);
     try {
       const [sender, listener] = [await connect(open), await connect(open)];
-      await joinPrivate(listener, 'private-open', open);
+      await joinPrivate(open, listener, 'private-open');
       sender.send({ event: 'client-x', channel: 'private-open', data: 'hi' });
       expect((await listener.nextEvent('client-x')).data).toBe('hi');
       expect(sender.all('pusher:error')).toEqual([]);

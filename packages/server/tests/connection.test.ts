@@ -3,16 +3,12 @@
  * server sends pusher:ping (and a ping control frame); no answer within ping_interval → 4201.
  */
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { RawClient } from './support/raw-client';
+import { sharedTestServer } from './support/server';
 
-let t: TestServer;
-beforeAll(async () => {
-  // Short timings so the probe happens within the test: 1 s of silence, 0.5 s to answer.
-  t = await startTestServer([{ id: '1', key: 'fast', secret: 's', activity_timeout: 1, ping_interval: 0.5 }]);
-});
-afterAll(() => t.close());
+// Short timings so the probe happens within the test: 1 s of silence, 0.5 s to answer.
+const t = sharedTestServer([{ id: '1', key: 'fast', secret: 's', activity_timeout: 1, ping_interval: 0.5 }]);
 
 describe('activity probe', () => {
   it('sends activity_timeout from the app config', async () => {

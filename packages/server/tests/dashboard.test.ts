@@ -9,11 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_APP, freePort, launchBrowser, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOperationsConfig } from '../src/config/operations-config';
-import { presenceAuth } from './helpers/auth';
-import { runCli } from './helpers/cli-node';
-import { startOpsServer } from './helpers/ops-server';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
-import type { TestServer } from './helpers/server';
+import { joinPresence } from './support/auth';
+import { runCli } from './support/cli';
+import { RawClient } from './support/raw-client';
+import { startOpsServer, type TestServer } from './support/server';
 
 const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/dashboard.png');
 const CREDENTIALS = { username: 'ops', password: 'correct horse battery staple' };
@@ -50,12 +49,6 @@ async function connect(): Promise<RawClient> {
   const c = await RawClient.open(t.wsUrl());
   clients.push(c);
   return c;
-}
-
-async function joinPresence(c: RawClient, channel: string, userId: string): Promise<void> {
-  const p = presenceAuth(t, c.socketId, channel, userId, { name: userId });
-  c.send({ event: 'pusher:subscribe', data: { channel, auth: p.auth, channel_data: p.channel_data } });
-  await c.nextEvent('pusher_internal:subscription_succeeded', channel);
 }
 
 describe('dashboard', () => {
@@ -108,10 +101,9 @@ describe('dashboard', () => {
 
       // Traffic: three clients, a presence channel, a public one, whispers.
       const [a, b, c] = [await connect(), await connect(), await connect()];
-      await joinPresence(a, 'presence-lobby', 'alice');
-      await joinPresence(b, 'presence-lobby', 'bob');
-      c.send(subscribeFrame('tickers'));
-      await c.nextEvent('pusher_internal:subscription_succeeded', 'tickers');
+      await joinPresence(t, a, 'presence-lobby', 'alice', { name: 'alice' });
+      await joinPresence(t, b, 'presence-lobby', 'bob', { name: 'bob' });
+      await c.subscribe('tickers');
       await waitFor(
         async () => (await metric('connections').textContent()) === '3',
         10_000,

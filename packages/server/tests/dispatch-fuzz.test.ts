@@ -5,22 +5,17 @@
 import { signHttpRequest } from '@react-reverb/core/signing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkFor } from './helpers/auth';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { sdkFor } from './support/auth';
+import { RawClient } from './support/raw-client';
+import { sharedTestServer } from './support/server';
 
-let t: TestServer;
+const t = sharedTestServer();
 let bystander: RawClient;
 beforeAll(async () => {
-  t = await startTestServer();
   bystander = await RawClient.open(t.wsUrl());
-  bystander.send(subscribeFrame('bystander'));
-  await bystander.nextEvent('pusher_internal:subscription_succeeded');
+  await bystander.subscribe('bystander');
 });
-afterAll(async () => {
-  bystander.close();
-  await t.close();
-});
+afterAll(() => bystander.close());
 
 const eventNames = fc.constantFrom(
   'pusher:subscribe',
@@ -62,8 +57,7 @@ describe('fuzz', () => {
       fc.asyncProperty(fc.array(frames, { minLength: 1, maxLength: 8 }), async (batch) => {
         const c = await RawClient.open(t.wsUrl());
         for (const frame of batch) c.send(frame);
-        c.send('{"event":"pusher:ping","data":{}}');
-        await c.nextEvent('pusher:pong');
+        await c.ping();
         expect(c.closeCode).toBeUndefined();
         c.ws.terminate();
         round++;

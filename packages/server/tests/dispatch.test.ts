@@ -2,16 +2,12 @@
  * Every client frame of protocol.md §3 and every error the server answers with, as literal frames:
  * ping/pong, subscribe (all channel kinds), subscription failures (§3.6), unsubscribe, malformed input.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presenceAuth, privateAuth } from './helpers/auth';
-import { dataOf, RawClient, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { joinPresence, joinPrivate, presenceAuth, privateAuth, sdkFor } from './support/auth';
+import { dataOf, RawClient, subscribeFrame } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t.close());
+const t = sharedTestServer();
 
 async function connect(): Promise<RawClient> {
   return RawClient.open(t.wsUrl());
@@ -60,17 +56,14 @@ describe('subscribe (§3.4, §3.5)', () => {
     'private-encrypted-cache-vault',
   ])('private kind %s with a valid signature', async (channel) => {
     const c = await connect();
-    c.send(subscribeFrame(channel, privateAuth(t, c.socketId, channel)));
-    await c.nextEvent('pusher_internal:subscription_succeeded', channel);
+    await joinPrivate(t, c, channel);
     c.close();
   });
 
   it('presence: ids, hash (null for no user_info) and count', async () => {
     const a = await connect();
     const b = await connect();
-    const pa = presenceAuth(t, a.socketId, 'presence-room.1', '17', { name: 'Ada' });
-    a.send(subscribeFrame('presence-room.1', pa.auth, pa.channel_data));
-    await a.nextEvent('pusher_internal:subscription_succeeded');
+    await joinPresence(t, a, 'presence-room.1', '17', { name: 'Ada' });
     const pb = presenceAuth(t, b.socketId, 'presence-room.1', '18');
     b.send(subscribeFrame('presence-room.1', pb.auth, pb.channel_data));
     const ok = await b.nextEvent('pusher_internal:subscription_succeeded');
@@ -194,8 +187,7 @@ describe('subscription failures (§3.6): pusher:error 4009, then pusher:subscrip
 
   it('duplicate subscription: "Existing subscription to channel"', async () => {
     const c = await connect();
-    c.send(subscribeFrame('orders'));
-    await c.nextEvent('pusher_internal:subscription_succeeded', 'orders');
+    await c.subscribe('orders');
     c.send(subscribeFrame('orders'));
     await c.nextEvent('pusher:error');
     expect(c.raw.at(-1)).toBe(
@@ -226,9 +218,7 @@ describe('limits on subscriptions', () => {
 
       const a = await RawClient.open(small.wsUrl());
       const b = await RawClient.open(small.wsUrl());
-      const pa = presenceAuth(small, a.socketId, 'presence-full', '1');
-      a.send(subscribeFrame('presence-full', pa.auth, pa.channel_data));
-      await a.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPresence(small, a, 'presence-full', '1');
       const pb = presenceAuth(small, b.socketId, 'presence-full', '2');
       b.send(subscribeFrame('presence-full', pb.auth, pb.channel_data));
       expect((await b.nextEvent('pusher:error')).data).toEqual({
@@ -237,9 +227,7 @@ describe('limits on subscriptions', () => {
       });
       // The same user on another connection is still one member: allowed.
       const b2 = await RawClient.open(small.wsUrl());
-      const pb2 = presenceAuth(small, b2.socketId, 'presence-full', '1');
-      b2.send(subscribeFrame('presence-full', pb2.auth, pb2.channel_data));
-      await b2.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPresence(small, b2, 'presence-full', '1');
       for (const x of [c, a, b, b2]) x.close();
     } finally {
       await small.close();
@@ -250,12 +238,10 @@ describe('limits on subscriptions', () => {
 describe('unsubscribe (§3.7)', () => {
   it('stops delivery, sends no reply, and ignores unknown channels', async () => {
     const c = await connect();
-    c.send(subscribeFrame('news'));
-    await c.nextEvent('pusher_internal:subscription_succeeded', 'news');
+    await c.subscribe('news');
     c.send('{"event":"pusher:unsubscribe","data":{"channel":"news"}}');
     c.send('{"event":"pusher:unsubscribe","data":{"channel":"never-subscribed"}}');
-    c.send('{"event":"pusher:ping","data":{}}');
-    await c.nextEvent('pusher:pong');
+    await c.ping();
     expect(t.server.stats().apps[t.app.id]?.channels).toBe(0);
     expect(c.all('pusher:error')).toEqual([]);
     c.close();
@@ -277,8 +263,7 @@ describe('bad input gets pusher:error and the socket stays open', () => {
     c.send(frame);
     const error = await c.nextEvent('pusher:error');
     expect(error.data).toMatchObject({ code });
-    c.send('{"event":"pusher:ping","data":{}}');
-    await c.nextEvent('pusher:pong');
+    await c.ping();
     expect(c.closeCode).toBeUndefined();
     c.close();
   });
@@ -293,20 +278,18 @@ describe('bad input gets pusher:error and the socket stays open', () => {
     c.send(`{"event":"pusher:ping","data":{"pad":"${'x'.repeat(10_100)}"}}`);
     const tooBig = await c.nextEvent('pusher:error');
     expect((tooBig.data as { message: string }).message).toMatch(/^Message too large/);
-    c.send('{"event":"pusher:ping","data":{}}');
-    await c.nextEvent('pusher:pong');
+    await c.ping();
     c.close();
   });
 
   it('other clients keep receiving while one sends garbage', async () => {
     const good = await connect();
-    good.send(subscribeFrame('stable'));
-    await good.nextEvent('pusher_internal:subscription_succeeded');
+    await good.subscribe('stable');
     const bad = await connect();
     for (const junk of ['{', 'null', '{"event":5}', '\u0000', '{"event":"pusher:subscribe","data":"{bad"}'])
       bad.send(junk);
     await bad.next((f) => f.event === 'pusher:error');
-    const sdk = (await import('./helpers/auth')).sdkFor(t);
+    const sdk = sdkFor(t);
     await sdk.trigger('stable', 'tick', { n: 1 });
     const got = await good.nextEvent('tick', 'stable');
     expect(got.data).toBe('{"n":1}');

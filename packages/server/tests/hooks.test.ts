@@ -1,15 +1,14 @@
 /** The server's event hooks (for the later webhooks/metrics issue) fire with the webhook semantics of §8. */
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReverbEventMap, ReverbEventName } from '../src/shared/hooks';
-import { presenceAuth, privateAuth } from './helpers/auth';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { joinPresence, joinPrivate } from './support/auth';
+import { RawClient, subscribeFrame } from './support/raw-client';
+import { sharedTestServer } from './support/server';
 
-let t: TestServer;
+const t = sharedTestServer();
 const seen: { name: ReverbEventName; payload: ReverbEventMap[ReverbEventName] }[] = [];
-beforeAll(async () => {
-  t = await startTestServer();
+beforeAll(() => {
   for (const name of [
     'channel_occupied',
     'channel_vacated',
@@ -21,7 +20,6 @@ beforeAll(async () => {
     t.server.events.on(name, (payload) => seen.push({ name, payload }));
   }
 });
-afterAll(() => t.close());
 
 describe('event hooks', () => {
   it('occupied/vacated once per channel, member events once per user, client events with user_id', async () => {
@@ -31,16 +29,13 @@ describe('event hooks', () => {
       [a, '1'],
       [b, '1'],
     ] as const) {
-      const p = presenceAuth(t, c.socketId, 'presence-hooks', user);
-      c.send(subscribeFrame('presence-hooks', p.auth, p.channel_data));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPresence(t, c, 'presence-hooks', user);
     }
     a.send({ event: 'client-hi', channel: 'presence-hooks', data: 'x' });
     await b.nextEvent('client-hi');
     a.send(subscribeFrame('cache-hooks'));
     await a.nextEvent('pusher:cache_miss');
-    a.send(subscribeFrame('private-hooks', privateAuth(t, a.socketId, 'private-hooks')));
-    await a.nextEvent('pusher_internal:subscription_succeeded', 'private-hooks');
+    await joinPrivate(t, a, 'private-hooks');
     a.ws.terminate();
     b.close();
     await waitFor(() => seen.filter((e) => e.name === 'channel_vacated').length === 3, 5000, 'three vacated');

@@ -5,28 +5,22 @@
 import { request } from 'node:http';
 import { md5Hex, signHttpRequest } from '@react-reverb/core/signing';
 import { waitFor } from '@react-reverb/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presenceAuth, sdkFor } from './helpers/auth';
-import { type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { joinPresence, sdkFor } from './support/auth';
+import { rawRequest, signedPath } from './support/http';
+import { type RawClient, rawClients } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
+const t = sharedTestServer([
+  { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001', user_authentication: true },
+  { id: '99', key: 'off-key', secret: 'off-secret', enabled: false },
+]);
 const open = rawClients();
-beforeAll(async () => {
-  t = await startTestServer([
-    { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001', user_authentication: true },
-    { id: '99', key: 'off-key', secret: 'off-secret', enabled: false },
-  ]);
-});
-afterAll(() => t.close());
 
 async function subscribed(channel: string, userId?: string): Promise<RawClient> {
-  const c = await open(t.wsUrl());
-  if (userId !== undefined) {
-    const p = presenceAuth(t, c.socketId, channel, userId);
-    c.send(subscribeFrame(channel, p.auth, p.channel_data));
-  } else c.send(subscribeFrame(channel));
-  await c.nextEvent('pusher_internal:subscription_succeeded', channel);
+  const c = await open(t);
+  if (userId === undefined) await c.subscribe(channel);
+  else await joinPresence(t, c, channel, userId);
   return c;
 }
 
@@ -36,35 +30,16 @@ interface RawResponse {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Sends a request exactly as given (path with query, raw body). */
-function raw(method: string, pathWithQuery: string, body?: string | Buffer): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: t.port,
-        method,
-        path: pathWithQuery,
-        headers: { 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {}
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
+/** Sends a request exactly as given (path with query, raw body); the answer's body parsed when it is JSON. */
+async function raw(method: string, pathWithQuery: string, body?: string | Buffer): Promise<RawResponse> {
+  const answer = await rawRequest(t.port, method, pathWithQuery, body, {
+    'Content-Type': 'application/json',
   });
+  let parsed: unknown = answer.text;
+  try {
+    parsed = JSON.parse(answer.text);
+  } catch {}
+  return { status: answer.status, body: parsed, headers: answer.headers };
 }
 
 /** Signs like the node SDK, then lets the test spoil one thing. */
@@ -75,8 +50,7 @@ function signed(
   params: Record<string, string> = {},
   secret = t.app.secret,
 ) {
-  const query = signHttpRequest({ method, path, params, body, key: t.app.key, secret });
-  return `${path}?${new URLSearchParams(query).toString()}`;
+  return signedPath({ ...t.app, secret }, method, path, { body, params });
 }
 
 describe('POST /events with the pusher SDK', () => {
@@ -102,8 +76,7 @@ describe('POST /events with the pusher SDK', () => {
     const b = await subscribed('excl');
     await sdkFor(t).trigger('excl', 'e', 'x', { socket_id: a.socketId });
     await b.nextEvent('e');
-    a.send('{"event":"pusher:ping","data":{}}');
-    await a.nextEvent('pusher:pong');
+    await a.ping();
     expect(a.all('e')).toEqual([]);
   });
 
@@ -209,15 +182,8 @@ describe('bad requests: JSON {"error": ...} with the right 4xx', () => {
       ? await startTestServer([{ id: '1', key: 'k1', secret: 's1' }], { maxRequestSize: 100_000 })
       : t;
     try {
-      const query = signHttpRequest({
-        method: 'POST',
-        path: '/apps/1/events',
-        body,
-        key: 'k1',
-        secret: 's1',
-      });
       const path = big
-        ? `/apps/1/events?${new URLSearchParams(query)}`
+        ? signedPath({ id: '1', key: 'k1', secret: 's1' }, 'POST', '/apps/1/events', { body })
         : signed('POST', `/apps/${t.app.id}/events`, body);
       const response = await new Promise<RawResponse>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path }, (res) => {
@@ -248,15 +214,11 @@ describe('bad requests: JSON {"error": ...} with the right 4xx', () => {
   });
 
   it('stale timestamp → 401', async () => {
-    const query = signHttpRequest({
-      method: 'POST',
-      path: `/apps/${t.app.id}/events`,
+    const path = signedPath(t.app, 'POST', `/apps/${t.app.id}/events`, {
       body: eventBody,
-      key: t.app.key,
-      secret: t.app.secret,
       timestamp: Math.floor(Date.now() / 1000) - 601,
     });
-    const response = await raw('POST', `/apps/${t.app.id}/events?${new URLSearchParams(query)}`, eventBody);
+    const response = await raw('POST', path, eventBody);
     expect(response.status).toBe(401);
     expect((response.body as { error: string }).error).toMatch(/^Timestamp expired/);
   });
@@ -270,13 +232,8 @@ describe('bad requests: JSON {"error": ...} with the right 4xx', () => {
 
   it('missing auth parameters and wrong key → 401', async () => {
     expect((await raw('GET', `/apps/${t.app.id}/channels`)).status).toBe(401);
-    const query = signHttpRequest({
-      method: 'GET',
-      path: `/apps/${t.app.id}/channels`,
-      key: 'other',
-      secret: t.app.secret,
-    });
-    expect((await raw('GET', `/apps/${t.app.id}/channels?${new URLSearchParams(query)}`)).status).toBe(401);
+    const wrongKey = signedPath({ ...t.app, key: 'other' }, 'GET', `/apps/${t.app.id}/channels`);
+    expect((await raw('GET', wrongKey)).status).toBe(401);
   });
 
   it('body over REVERB_MAX_REQUEST_SIZE → 413 JSON', async () => {
@@ -292,13 +249,12 @@ describe('bad requests: JSON {"error": ...} with the right 4xx', () => {
     expect(unknown.body).toEqual({ error: 'Unknown app: nope' });
     expect((await raw('GET', signed('GET', `/apps/${t.app.id}/nothing`))).status).toBe(404);
     expect((await raw('GET', signed('GET', `/apps/${t.app.id}/events`))).status).toBe(405);
-    const query = signHttpRequest({
-      method: 'GET',
-      path: '/apps/99/channels',
-      key: 'off-key',
-      secret: 'off-secret',
-    });
-    expect((await raw('GET', `/apps/99/channels?${new URLSearchParams(query)}`)).status).toBe(403);
+    const disabled = signedPath(
+      { id: '99', key: 'off-key', secret: 'off-secret' },
+      'GET',
+      '/apps/99/channels',
+    );
+    expect((await raw('GET', disabled)).status).toBe(403);
   });
 
   it('info attributes that do not apply → 400', async () => {

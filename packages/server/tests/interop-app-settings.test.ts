@@ -4,17 +4,19 @@
 // external REVERB_TEST_TARGET_URL.
 import { type ServerHandle, startServer } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AppBackend, sdkFor, startAppBackend } from './support/app-backend';
+import { type AppBackend, startAppBackend } from './support/app-backend';
+import { SMALL_APP } from './support/apps';
+import { sdkFor } from './support/auth';
 import { nextEvent, nextMatching, record } from './support/events';
 import { statusOf } from './support/http-api';
 import { drain, pusherJsPool, subscribed } from './support/pusher-js-clients';
-import type { Target } from './support/target';
+import { type Target, targetOf } from './support/target';
 
 const APPS = {
   orders: { id: '1001', key: 'orders-key', secret: 'orders-secret', client_events: false },
   shop: { id: '1002', key: 'shop-key', secret: 'shop-secret', client_events: true },
   off: { id: '1003', key: 'off-key', secret: 'off-secret', enabled: false },
-  small: { id: '1004', key: 'small-key', secret: 'small-secret', max_connections: 2 },
+  small: SMALL_APP,
 } as const;
 type AppName = keyof typeof APPS;
 
@@ -39,14 +41,7 @@ describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))('app settings from 
   beforeAll(async () => {
     server = await startServer({ apps: Object.values(APPS) });
     for (const name of Object.keys(APPS) as AppName[]) {
-      const app = APPS[name];
-      targets[name] = {
-        host: server.host,
-        port: server.port,
-        httpUrl: server.httpUrl,
-        app: { id: app.id, key: app.key, secret: app.secret },
-        async stop() {},
-      };
+      targets[name] = targetOf(server, APPS[name]);
       backends[name] = await startAppBackend(targets[name]);
     }
   });

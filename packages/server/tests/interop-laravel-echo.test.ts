@@ -7,6 +7,7 @@ import { type AppBackend, startAppBackend } from './support/app-backend';
 import { echoError, echoPool, echoSubscribed, firstCall } from './support/echo-clients';
 import { EVENT_TIMEOUT_MS, record, withTimeout } from './support/events';
 import { channelInfo } from './support/http-api';
+import { unique } from './support/ids';
 import { drain } from './support/pusher-js-clients';
 import { startTarget, type Target } from './support/target';
 
@@ -16,9 +17,6 @@ const echoes = echoPool(
   () => target,
   () => backend,
 );
-let n = 0;
-/** A channel name (without Echo's prefix) no other test uses. */
-const unique = (base: string) => `${base}${++n}x${process.pid}`;
 
 beforeAll(async () => {
   target = await startTarget();

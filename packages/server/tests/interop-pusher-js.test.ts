@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, phpJsonEncode, startAppBackend } from './support/app-backend';
 import { nextEvent, nextMatching, record, withTimeout } from './support/events';
 import { channelInfo, untilSubscriptionCount } from './support/http-api';
-import { drain, pusherJsPool, signedIn, subscribed } from './support/pusher-js-clients';
+import { unique } from './support/ids';
+import { drain, nextWatchlistEvent, pusherJsPool, signedIn, subscribed } from './support/pusher-js-clients';
 import { startTarget, type Target } from './support/target';
 
 let target: Target;
@@ -15,9 +16,6 @@ const clients = pusherJsPool(
   () => target,
   () => backend,
 );
-let n = 0;
-/** A channel name no other test uses. */
-const unique = (prefix: string) => `${prefix}${++n}-${process.pid}`;
 
 beforeAll(async () => {
   target = await startTarget();
@@ -350,21 +348,15 @@ describe('user sign-in', () => {
 });
 
 describe('watchlist', () => {
-  interface WatchlistEvent {
-    name: string;
-    user_ids: string[];
-  }
-  const about = (id: string) => (e: WatchlistEvent) => e.user_ids.includes(id);
-
   it('reports a watched user going online and offline', async () => {
     const a = await clients.connect('1'); // watches 2 and 3
-    const online = nextMatching<WatchlistEvent>(a.user.watchlist, 'online', about('2'), 'user 2 online');
+    const online = nextWatchlistEvent(a, 'online', '2', 'user 2 online');
     await signedIn(a);
     const b = await clients.connect('2');
     await signedIn(b);
     expect(await online).toMatchObject({ name: 'online' });
 
-    const offline = nextMatching<WatchlistEvent>(a.user.watchlist, 'offline', about('2'), 'user 2 offline');
+    const offline = nextWatchlistEvent(a, 'offline', '2', 'user 2 offline');
     b.disconnect();
     expect(await offline).toMatchObject({ name: 'offline' });
   });
@@ -373,12 +365,7 @@ describe('watchlist', () => {
     const b = await clients.connect('2');
     await signedIn(b);
     const a = await clients.connect('1'); // watches 2 and 3
-    const online = nextMatching<WatchlistEvent>(
-      a.user.watchlist,
-      'online',
-      about('2'),
-      'user 2 already online',
-    );
+    const online = nextWatchlistEvent(a, 'online', '2', 'user 2 already online');
     await signedIn(a);
     expect(await online).toMatchObject({ name: 'online' });
   });

@@ -3,12 +3,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import type Pusher from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AppBackend, sdkFor, startAppBackend } from './support/app-backend';
-import { nextEvent, quietPeriod, record } from './support/events';
+import { type AppBackend, startAppBackend } from './support/app-backend';
+import { sdkFor } from './support/auth';
+import { EVENT_TIMEOUT_MS, nextEvent, quietPeriod, record } from './support/events';
 import { channelInfo, getJson, postJson, statusOf } from './support/http-api';
+import { unique } from './support/ids';
 import { drain, pusherJsPool, signedIn, subscribed } from './support/pusher-js-clients';
-import { openRawSocket } from './support/raw-socket';
-import { startTarget, type Target } from './support/target';
+import { rawClients } from './support/raw-client';
+import { startTarget, type Target, wsUrlOf } from './support/target';
 
 let target: Target;
 let backend: AppBackend;
@@ -16,18 +18,13 @@ const clients = pusherJsPool(
   () => target,
   () => backend,
 );
-const rawSockets: Array<{ close(): void }> = [];
-let n = 0;
-const unique = (prefix: string) => `${prefix}${++n}-${process.pid}`;
+const openRaw = rawClients();
 
 beforeAll(async () => {
   target = await startTarget();
   backend = await startAppBackend(target);
 });
-afterEach(() => {
-  clients.closeAll();
-  for (const socket of rawSockets.splice(0)) socket.close();
-});
+afterEach(() => clients.closeAll());
 afterAll(async () => {
   await backend?.close();
   await target?.stop();
@@ -303,8 +300,7 @@ describe('a request shaped like pusher-http-php', () => {
 
   it('accepts a trigger with singular channel and escaped slashes, and relays data byte for byte', async () => {
     const name = unique('orders.');
-    const socket = await openRawSocket(target);
-    rawSockets.push(socket);
+    const socket = await openRaw(wsUrlOf(target));
     await socket.subscribe(name);
     // json_encode(['url' => 'https://example.com/orders/1', 'total' => '€12']) with PHP's defaults.
     const data = '{"url":"https:\\/\\/example.com\\/orders\\/1","total":"\\u20ac12"}';
@@ -316,6 +312,7 @@ describe('a request shaped like pusher-http-php', () => {
     const frame = await socket.next(
       (f) => f.event === 'App\\Events\\OrderShipped' && f.channel === name,
       'the PHP-triggered event',
+      EVENT_TIMEOUT_MS,
     );
     expect(frame.data).toBe(data);
   });

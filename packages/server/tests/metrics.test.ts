@@ -1,28 +1,20 @@
 /** Prometheus metrics against the real server: off by default, token-protected, separate port, real traffic. */
 import { DEMO_APP, freePort, startRedis, waitFor } from '@react-reverb/test-helpers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseOperationsConfig } from '../src/config/operations-config';
-import { presenceAuth, privateAuth, sdkFor } from './helpers/auth';
-import { startOpsServer } from './helpers/ops-server';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
-import type { TestServer } from './helpers/server';
-import { redisConfig } from './scaling/support';
+import { joinPrivate, presenceAuth, privateAuth, sdkFor } from './support/auth';
+import { cleanupAfterEach } from './support/cleanup';
+import { rawClients, subscribeFrame } from './support/raw-client';
+import { scalingOver } from './support/redis';
+import { startOpsServer, type TestServer } from './support/server';
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const defer = cleanupAfterEach();
+const connect = rawClients();
 
 async function server(file: Record<string, unknown>): Promise<TestServer> {
   const t = await startOpsServer({ apps: [{ ...DEMO_APP, client_events: true }], file });
-  cleanup.push(() => t.close());
+  defer(() => t.close());
   return t;
-}
-
-async function connect(t: TestServer): Promise<RawClient> {
-  const c = await RawClient.open(t.wsUrl());
-  cleanup.push(() => c.ws.terminate());
-  return c;
 }
 
 /** The value of one sample line, e.g. `reverb_connections{app="4242"}`. */
@@ -58,10 +50,8 @@ describe('metrics', () => {
     const a = await connect(t);
     const b = await connect(t);
     a.send(subscribeFrame('private-room', privateAuth(t, a.socketId, 'private-room')));
-    b.send(subscribeFrame('private-room', privateAuth(t, b.socketId, 'private-room')));
-    a.send(subscribeFrame('news'));
-    await a.nextEvent('pusher_internal:subscription_succeeded', 'news');
-    await b.nextEvent('pusher_internal:subscription_succeeded', 'private-room');
+    await joinPrivate(t, b, 'private-room');
+    await a.subscribe('news');
     for (let i = 0; i < 5; i++) a.send({ event: 'client-hi', channel: 'private-room', data: { i } });
     await waitFor(() => b.all('client-hi').length === 5, 5000, 'five whispers');
     await sdkFor(t).trigger('news', 'headline', { n: 1 });
@@ -116,19 +106,15 @@ describe('metrics', () => {
       if (!redisStopped) await redis.stop();
       redisStopped = true;
     };
-    cleanup.push(stopRedis);
+    defer(stopRedis);
     const t = await startOpsServer({
       apps: [{ ...DEMO_APP }],
       file: { metrics: { enabled: true } },
       server: {
-        scaling: {
-          enabled: true,
-          channel: `metrics-${Date.now()}`,
-          redis: redisConfig(redis),
-        },
+        scaling: scalingOver(redis, `metrics-${Date.now()}`),
       },
     });
-    cleanup.push(() => t.close());
+    defer(() => t.close());
     await sdkFor(t).trigger('news', 'up', {});
     const before = await scrape(`${t.httpUrl}/metrics`);
     expect(sample(before, 'reverb_adapter_latency_seconds_count{op="publish"}')).toBe(1);
@@ -144,10 +130,7 @@ describe('metrics', () => {
     await stopRedis();
     const c = await connect(t);
     const p = presenceAuth(t, c.socketId, 'presence-down', 'u1');
-    c.send({
-      event: 'pusher:subscribe',
-      data: { channel: 'presence-down', auth: p.auth, channel_data: p.channel_data },
-    });
+    c.send(subscribeFrame('presence-down', p.auth, p.channel_data));
     await waitFor(
       async () =>
         (await scrape(`${t.httpUrl}/metrics`)).match(/^reverb_adapter_errors_total\{op="[^"]+"\} [1-9]/m) !==

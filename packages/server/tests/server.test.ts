@@ -3,23 +3,18 @@
  * real server on a free port, with literal frames.
  */
 
-import { makeCertificate } from '@react-reverb/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_APP_CONFIG, makeCertificate } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { RawClient } from './helpers/raw-client';
-import { DEMO_APP_CONFIG, startTestServer, type TestServer } from './helpers/server';
+import { RawClient } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer([
-    { ...DEMO_APP_CONFIG, allowed_origins: ['example.com', '*.laravel.test'] },
-    { id: '2', key: 'disabled-key', secret: 's2', enabled: false },
-    { id: '3', key: 'tls-key', secret: 's3', ssl_only: true },
-    { id: '4', key: 'quota-key', secret: 's4', max_connections: 1 },
-  ]);
-});
-afterAll(() => t.close());
+const t = sharedTestServer([
+  { ...DEMO_APP_CONFIG, allowed_origins: ['example.com', '*.laravel.test'] },
+  { id: '2', key: 'disabled-key', secret: 's2', enabled: false },
+  { id: '3', key: 'tls-key', secret: 's3', ssl_only: true },
+  { id: '4', key: 'quota-key', secret: 's4', max_connections: 1 },
+]);
 
 async function refused(url: string, options: WebSocket.ClientOptions = {}) {
   const client = await RawClient.open(url, options);

@@ -5,20 +5,18 @@
  * JSON lines, each with the node id.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signHttpRequest } from '@react-reverb/core/signing';
 import { DEMO_APP, waitFor } from '@react-reverb/test-helpers';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CliNode, runCli, startCliNode } from './helpers/cli-node';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './support/cleanup';
+import { type CliNode, runCli, startCliNode } from './support/cli';
+import { signedPath } from './support/http';
+import { RawClient } from './support/raw-client';
+import { WebhookReceiver } from './support/webhook-receiver';
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const defer = cleanupAfterEach();
 
 async function startNode(
   config: Record<string, unknown>,
@@ -26,39 +24,14 @@ async function startNode(
   extraArgs: string[] = [],
 ): Promise<CliNode> {
   const node = await startCliNode(config, { REVERB_PID_DIR: pidDir }, extraArgs);
-  cleanup.push(() => node.kill());
+  defer(() => node.kill());
   return node;
-}
-
-async function webhookReceiver(): Promise<{ url: string; bodies: string[]; server: Server }> {
-  const bodies: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      bodies.push(body);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise((r) => server.close(r)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, bodies, server };
 }
 
 /** A signed HTTP API trigger whose body is sent in two parts, so it is in flight while we signal. */
 function slowTrigger(port: number): { finish(): void; response: Promise<{ status: number; body: string }> } {
   const body = JSON.stringify({ name: 'late', channels: ['news'], data: '{}' });
-  const apiPath = `/apps/${DEMO_APP.id}/events`;
-  const params = signHttpRequest({
-    method: 'POST',
-    path: apiPath,
-    body,
-    key: DEMO_APP.key,
-    secret: DEMO_APP.secret,
-  });
-  const path = `${apiPath}?${new URLSearchParams(params).toString()}`;
+  const path = signedPath(DEMO_APP, 'POST', `/apps/${DEMO_APP.id}/events`, { body });
   let finish = () => {};
   const response = new Promise<{ status: number; body: string }>((resolveResponse, reject) => {
     const req = request(
@@ -87,7 +60,8 @@ function slowTrigger(port: number): { finish(): void; response: Promise<{ status
 
 describe('graceful shutdown (SIGTERM)', () => {
   it('closes sockets with 4200, finishes the in-flight request and the webhooks, and exits 0', async () => {
-    const receiver = await webhookReceiver();
+    const receiver = await WebhookReceiver.start();
+    defer(() => receiver.close());
     const pidDir = mkdtempSync(join(tmpdir(), 'rr-pids-'));
     const node = await startNode(
       {
@@ -104,11 +78,10 @@ describe('graceful shutdown (SIGTERM)', () => {
     const pidFile = join(pidDir, `reverb-${node.port}.pid`);
     expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(node.child.pid));
 
-    const client = await RawClient.open(`ws://127.0.0.1:${node.port}/app/${DEMO_APP.key}?protocol=7`);
-    client.send(subscribeFrame('news'));
-    await client.nextEvent('pusher_internal:subscription_succeeded', 'news');
+    const client = await RawClient.open(node.wsUrl(DEMO_APP.key));
+    await client.subscribe('news');
     await waitFor(
-      () => receiver.bodies.some((b) => b.includes('channel_occupied')),
+      () => receiver.bodies().some((b) => b.includes('channel_occupied')),
       5000,
       'occupied webhook',
     );
@@ -138,7 +111,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect((await inFlight.response).status).toBe(200);
     expect(await node.exited()).toBe(0);
     // The delayed channel_vacated went out before the process ended.
-    expect(receiver.bodies.some((b) => b.includes('"channel_vacated"'))).toBe(true);
+    expect(receiver.bodies().some((b) => b.includes('"channel_vacated"'))).toBe(true);
     expect(existsSync(pidFile)).toBe(false);
 
     // Logs: JSON lines, every one with the node id; the shutdown is logged.
@@ -162,11 +135,10 @@ describe('reverb restart', () => {
       await startNode({ apps: [DEMO_APP] }, pidDir),
       await startNode({ apps: [DEMO_APP] }, pidDir, ['--debug']),
     ];
-    const client = await RawClient.open(`ws://127.0.0.1:${a.port}/app/${DEMO_APP.key}?protocol=7`);
+    const client = await RawClient.open(a.wsUrl(DEMO_APP.key));
     // --debug shows frames, in and out, as JSON lines.
-    const debugClient = await RawClient.open(`ws://127.0.0.1:${b.port}/app/${DEMO_APP.key}?protocol=7`);
-    debugClient.send(subscribeFrame('debugged'));
-    await debugClient.nextEvent('pusher_internal:subscription_succeeded', 'debugged');
+    const debugClient = await RawClient.open(b.wsUrl(DEMO_APP.key));
+    await debugClient.subscribe('debugged');
     await waitFor(() => b.output().includes('"direction":"in"'), 5000, 'debug frame log');
     expect(b.output()).toContain('pusher:subscribe');
 

@@ -1,49 +1,33 @@
 /** User sign-in, #server-to-user- channels and watchlists (protocol.md §3.11, §3.12). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkFor, userAuth } from './helpers/auth';
-import { dataOf, type RawClient, rawClients, subscribeFrame } from './helpers/raw-client';
-import { startTestServer, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import { sdkFor, signIn, userAuth } from './support/auth';
+import { dataOf, rawClients, subscribeFrame } from './support/raw-client';
+import { sharedTestServer, startTestServer } from './support/server';
 
-let t: TestServer;
-const open = rawClients();
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t.close());
-
-async function connect(server = t): Promise<RawClient> {
-  return open(server.wsUrl());
-}
-
-async function signIn(c: RawClient, user: { id: string; watchlist?: string[] }, server = t) {
-  const data = userAuth(server, c.socketId, user);
-  c.send({ event: 'pusher:signin', data });
-  const success = await c.nextEvent('pusher:signin_success');
-  return { success, data };
-}
+const t = sharedTestServer();
+const connect = rawClients();
 
 describe('sign-in', () => {
   it('answers signin_success with user_data as an object field, byte for byte', async () => {
-    const c = await connect();
-    const { data } = await signIn(c, { id: '17' });
+    const c = await connect(t);
+    const { data } = await signIn(t, c, { id: '17' });
     expect(c.raw).toContain(
       JSON.stringify({ event: 'pusher:signin_success', data: { user_data: data.user_data } }),
     );
   });
 
   it('refuses a bad signature with 4009 and stays open', async () => {
-    const c = await connect();
+    const c = await connect(t);
     c.send({ event: 'pusher:signin', data: { auth: `${t.app.key}:00`, user_data: '{"id":"17"}' } });
     await c.nextEvent('pusher:error');
     expect(c.raw.at(-1)).toBe(
       '{"event":"pusher:error","data":{"code":4009,"message":"Invalid signature for pusher:signin"}}',
     );
-    c.send('{"event":"pusher:ping","data":{}}');
-    await c.nextEvent('pusher:pong');
+    await c.ping();
   });
 
   it('refuses a non-string id and a second sign-in as someone else', async () => {
-    const c = await connect();
+    const c = await connect(t);
     const { hmacSha256Hex } = await import('@react-reverb/core/signing');
     const userData = '{"id":17}';
     c.send({
@@ -57,7 +41,7 @@ describe('sign-in', () => {
       code: 4009,
       message: 'user_data needs a non-empty string id',
     });
-    await signIn(c, { id: 'a' });
+    await signIn(t, c, { id: 'a' });
     c.send({ event: 'pusher:signin', data: userAuth(t, c.socketId, { id: 'b' }) });
     expect((await c.nextEvent('pusher:error')).data).toEqual({
       code: 4009,
@@ -82,13 +66,12 @@ describe('sign-in', () => {
 
 describe('#server-to-user-', () => {
   it('subscribes once signed in, and sendToUser reaches every connection of that user', async () => {
-    const [a1, a2, other] = [await connect(), await connect(), await connect()];
+    const [a1, a2, other] = [await connect(t), await connect(t), await connect(t)];
     for (const c of [a1, a2]) {
-      await signIn(c, { id: 'alice' });
-      c.send(subscribeFrame('#server-to-user-alice'));
-      await c.nextEvent('pusher_internal:subscription_succeeded', '#server-to-user-alice');
+      await signIn(t, c, { id: 'alice' });
+      await c.subscribe('#server-to-user-alice');
     }
-    await signIn(other, { id: 'bob' });
+    await signIn(t, other, { id: 'bob' });
     other.send(subscribeFrame('#server-to-user-alice'));
     expect((await other.nextEvent('pusher:error')).data).toMatchObject({ code: 4009 });
     await sdkFor(t).sendToUser('alice', 'notify', { hi: 1 });
@@ -98,10 +81,10 @@ describe('#server-to-user-', () => {
   });
 
   it('terminateUserConnections closes every connection signed in as the user with 4009', async () => {
-    const [a1, a2, bystander] = [await connect(), await connect(), await connect()];
-    await signIn(a1, { id: 'carol' });
-    await signIn(a2, { id: 'carol' });
-    await signIn(bystander, { id: 'dave' });
+    const [a1, a2, bystander] = [await connect(t), await connect(t), await connect(t)];
+    await signIn(t, a1, { id: 'carol' });
+    await signIn(t, a2, { id: 'carol' });
+    await signIn(t, bystander, { id: 'dave' });
     await sdkFor(t).terminateUserConnections('carol');
     for (const c of [a1, a2]) {
       const closed = await c.closed();
@@ -110,18 +93,17 @@ describe('#server-to-user-', () => {
         '{"event":"pusher:error","data":{"code":4009,"message":"Connection terminated by the application"}}',
       );
     }
-    bystander.send('{"event":"pusher:ping","data":{}}');
-    await bystander.nextEvent('pusher:pong');
+    await bystander.ping();
     expect(bystander.closeCode).toBeUndefined();
   });
 });
 
 describe('watchlist (§3.12)', () => {
   it('sends current statuses after sign-in, then online/offline changes', async () => {
-    const online = await connect();
-    await signIn(online, { id: 'w-18' });
-    const watcher = await connect();
-    await signIn(watcher, { id: 'w-17', watchlist: ['w-18', 'w-19'] });
+    const online = await connect(t);
+    await signIn(t, online, { id: 'w-18' });
+    const watcher = await connect(t);
+    await signIn(t, watcher, { id: 'w-17', watchlist: ['w-18', 'w-19'] });
     const first = await watcher.nextEvent('pusher_internal:watchlist_events');
     expect(first.channel).toBeUndefined();
     expect(dataOf(first)).toEqual({
@@ -130,14 +112,14 @@ describe('watchlist (§3.12)', () => {
         { name: 'offline', user_ids: ['w-19'] },
       ],
     });
-    const w19 = await connect();
-    await signIn(w19, { id: 'w-19' });
+    const w19 = await connect(t);
+    await signIn(t, w19, { id: 'w-19' });
     expect(dataOf(await watcher.nextEvent('pusher_internal:watchlist_events'))).toEqual({
       events: [{ name: 'online', user_ids: ['w-19'] }],
     });
     // A second connection of an online user changes nothing; the last one leaving makes it offline.
-    const w19b = await connect();
-    await signIn(w19b, { id: 'w-19' });
+    const w19b = await connect(t);
+    await signIn(t, w19b, { id: 'w-19' });
     w19.close();
     await w19.closed();
     w19b.ws.terminate();
@@ -148,9 +130,9 @@ describe('watchlist (§3.12)', () => {
   });
 
   it('over 100 ids: success, the first 100 kept, then pusher:error 4302', async () => {
-    const c = await connect();
+    const c = await connect(t);
     const watchlist = Array.from({ length: 105 }, (_, i) => `x-${i}`);
-    await signIn(c, { id: 'big', watchlist });
+    await signIn(t, c, { id: 'big', watchlist });
     const error = await c.nextEvent('pusher:error');
     expect(error.data).toMatchObject({ code: 4302 });
     const [frame] = c.all('pusher_internal:watchlist_events');
@@ -164,9 +146,8 @@ describe('watchlist (§3.12)', () => {
     const off = await startTestServer([{ id: '10', key: 'k10', secret: 's10' }]);
     try {
       const c = await connect(off);
-      await signIn(c, { id: 'a', watchlist: ['b'] }, off);
-      c.send('{"event":"pusher:ping","data":{}}');
-      await c.nextEvent('pusher:pong');
+      await signIn(off, c, { id: 'a', watchlist: ['b'] });
+      await c.ping();
       expect(c.all('pusher_internal:watchlist_events')).toEqual([]);
     } finally {
       await off.close();

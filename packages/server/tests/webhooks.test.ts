@@ -4,86 +4,24 @@
  * retries, and the flush on shutdown.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_APP, startRedis, waitFor } from '@react-reverb/test-helpers';
-import Pusher from 'pusher';
-import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_APP, DEMO_APP_CONFIG, startRedis, waitFor } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
 import { defineConfig } from '../src/config/config';
 import { parseWebhooks } from '../src/config/webhooks-config';
-import { presenceAuth } from './helpers/auth';
-import { startCliNode } from './helpers/cli-node';
-import { startOpsServer } from './helpers/ops-server';
-import { RawClient, subscribeFrame } from './helpers/raw-client';
-import { DEMO_APP_CONFIG, type TestServer } from './helpers/server';
-import { redisConfig } from './scaling/support';
+import { joinPresence, sdkFor } from './support/auth';
+import { cleanupAfterEach } from './support/cleanup';
+import { startCliNode } from './support/cli';
+import { rawClients, subscribeFrame } from './support/raw-client';
+import { scalingOver } from './support/redis';
+import { startOpsServer, type TestServer } from './support/server';
+import { type Received, WebhookReceiver } from './support/webhook-receiver';
 
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly rawBody: string;
-  readonly status: number;
-}
-
-interface WebhookEvent {
-  name: string;
-  channel: string;
-  [field: string]: unknown;
-}
-
-class Receiver {
-  readonly received: Received[] = [];
-  /** Status to answer each request with (by arrival index); 200 beyond the list. */
-  statuses: number[] = [];
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<Receiver> {
-    let receiver: Receiver | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const r = receiver as Receiver;
-        const status = r.statuses[r.received.length] ?? 200;
-        r.received.push({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), status });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
-    return receiver;
-  }
-
-  /** Events of the successfully answered deliveries, in order. */
-  events(): WebhookEvent[] {
-    return this.received
-      .filter((r) => r.status === 200)
-      .flatMap((r) => (JSON.parse(r.rawBody) as { events: WebhookEvent[] }).events);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-}
-
-const sdk = new Pusher({
-  appId: DEMO_APP_CONFIG.id,
-  key: DEMO_APP_CONFIG.key,
-  secret: DEMO_APP_CONFIG.secret,
-  host: '127.0.0.1',
-});
-
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+/** Verifies webhooks as an app would, with the `pusher` SDK's webhook helper. */
+const sdk = sdkFor({ app: DEMO_APP_CONFIG });
+const defer = cleanupAfterEach();
+const connect = rawClients();
 
 async function setup(
   webhook: Record<string, unknown> = {},
@@ -94,45 +32,28 @@ async function setup(
     webhookDelayMs: 1500,
   },
   app: Record<string, unknown> = {},
-): Promise<{ t: TestServer; receiver: Receiver }> {
-  const receiver = await Receiver.start();
-  cleanup.push(() => receiver.close());
+): Promise<{ t: TestServer; receiver: WebhookReceiver }> {
+  const receiver = await WebhookReceiver.start();
+  defer(() => receiver.close());
   const t = await startOpsServer({
     apps: [{ ...DEMO_APP, ...app, webhooks: [{ url: receiver.url, ...webhook }] }],
     operations,
   });
   let closed = false;
-  cleanup.push(async () => {
+  defer(async () => {
     if (!closed) await t.close();
     closed = true;
   });
   return { t, receiver };
 }
 
-async function connect(t: TestServer): Promise<RawClient> {
-  const c = await RawClient.open(t.wsUrl());
-  cleanup.push(() => c.ws.terminate());
-  return c;
-}
-
-async function subscribe(c: RawClient, channel: string): Promise<void> {
-  c.send(subscribeFrame(channel));
-  await c.nextEvent('pusher_internal:subscription_succeeded', channel);
-}
-
-async function joinPresence(t: TestServer, c: RawClient, channel: string, userId: string): Promise<void> {
-  const p = presenceAuth(t, c.socketId, channel, userId);
-  c.send({ event: 'pusher:subscribe', data: { channel, auth: p.auth, channel_data: p.channel_data } });
-  await c.nextEvent('pusher_internal:subscription_succeeded', channel);
-}
-
-const names = (r: Receiver) => r.events().map((e) => `${e.name}:${e.channel}`);
+const names = (r: WebhookReceiver) => r.events().map((e) => `${e.name}:${e.channel}`);
 
 describe('delivery', () => {
   it('signs every POST so the pusher SDK accepts it, with Content-Type exactly application/json', async () => {
     const { t, receiver } = await setup();
     const c = await connect(t);
-    await subscribe(c, 'orders');
+    await c.subscribe('orders');
     await waitFor(() => receiver.received.length >= 1, 5000, 'channel_occupied webhook');
     const hook = receiver.received[0] as Received;
     expect(hook.headers['content-type']).toBe('application/json');
@@ -158,7 +79,7 @@ describe('delivery', () => {
     await joinPresence(t, b, 'presence-room', 'u2');
     a.send({ event: 'client-typing', channel: 'presence-room', data: { on: true } });
     await b.nextEvent('client-typing', 'presence-room');
-    await subscribe(a, 'cache-prices');
+    await a.subscribe('cache-prices');
     b.send({ event: 'pusher:unsubscribe', data: { channel: 'presence-room' } });
     await waitFor(
       () => receiver.events().some((e) => e.name === 'member_removed'),
@@ -194,8 +115,8 @@ describe('delivery', () => {
     );
     const a = await connect(t);
     const b = await connect(t);
-    await subscribe(a, 'feed');
-    await subscribe(b, 'feed');
+    await a.subscribe('feed');
+    await b.subscribe('feed');
     await waitFor(
       () => receiver.events().some((e) => e.subscription_count === 2),
       5000,
@@ -212,7 +133,7 @@ describe('delivery', () => {
   it('only sends the configured event_types', async () => {
     const { t, receiver } = await setup({ event_types: ['channel_vacated'] }, { webhookDelayMs: 100 });
     const c = await connect(t);
-    await subscribe(c, 'only-vacated');
+    await c.subscribe('only-vacated');
     c.send({ event: 'pusher:unsubscribe', data: { channel: 'only-vacated' } });
     await waitFor(() => receiver.received.length >= 1, 5000, 'channel_vacated webhook');
     expect(names(receiver)).toEqual(['channel_vacated:only-vacated']);
@@ -245,7 +166,7 @@ describe('the reconnect window', () => {
     await joinPresence(t, again, 'presence-blip', 'u9');
     // Something after the window proves time has passed: a fresh channel's occupied arrives after it.
     await new Promise((resolve) => setTimeout(resolve, 1800));
-    await subscribe(again, 'marker');
+    await again.subscribe('marker');
     await waitFor(() => names(receiver).includes('channel_occupied:marker'), 5000, 'marker');
     // Each event is its own POST, so only the set is fixed, not the arrival order.
     expect(names(receiver).sort()).toEqual([
@@ -276,7 +197,7 @@ describe('retries', () => {
     const { t, receiver } = await setup({}, { webhookRetry: { initialMs: 50, maxMs: 200, forMs: 10_000 } });
     receiver.statuses = [500, 503];
     const c = await connect(t);
-    await subscribe(c, 'retry-me');
+    await c.subscribe('retry-me');
     await waitFor(() => receiver.received.length >= 3, 5000, 'three attempts');
     expect(receiver.received.map((r) => r.status)).toEqual([500, 503, 200]);
     const bodies = new Set(receiver.received.map((r) => r.rawBody));
@@ -285,16 +206,16 @@ describe('retries', () => {
   });
 
   it('retries network failures and gives up after the retry window, logging the drop', async () => {
-    const dead = await Receiver.start();
+    const dead = await WebhookReceiver.start();
     const url = dead.url;
     await dead.close(); // nothing listens there any more: connection refused
     const t = await startOpsServer({
       apps: [{ ...DEMO_APP, webhooks: [url] }],
       operations: { webhookRetry: { initialMs: 50, maxMs: 100, forMs: 400 } },
     });
-    cleanup.push(() => t.close());
+    defer(() => t.close());
     const c = await connect(t);
-    await subscribe(c, 'nobody-listens');
+    await c.subscribe('nobody-listens');
     await waitFor(() => traffic(t).webhooksDropped === 1, 5000, 'webhook dropped');
     expect(traffic(t).webhookFailures).toBeGreaterThanOrEqual(3);
     expect(traffic(t).webhooksDelivered).toBe(0);
@@ -305,7 +226,7 @@ describe('shutdown', () => {
   it('sends pending channel_vacated at once when the server stops', async () => {
     const { t, receiver } = await setup({}, { webhookDelayMs: 60_000 });
     const c = await connect(t);
-    await subscribe(c, 'closing-time');
+    await c.subscribe('closing-time');
     await waitFor(() => receiver.received.length >= 1, 5000, 'occupied');
     await t.close();
     // close() resolved only after the delayed channel_vacated was delivered.
@@ -316,23 +237,19 @@ describe('shutdown', () => {
 describe('cluster (two nodes on a real redis-server)', () => {
   it('sends channel_occupied and channel_vacated once for the cluster, member events once', async () => {
     const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const receiver = await Receiver.start();
-    cleanup.push(() => receiver.close());
+    defer(() => redis.stop());
+    const receiver = await WebhookReceiver.start();
+    defer(() => receiver.close());
     const prefix = `wh-${Date.now()}`;
     const node = async () => {
       const t = await startOpsServer({
         apps: [{ ...DEMO_APP, webhooks: [receiver.url] }],
         operations: { webhookDelayMs: 300 },
         server: {
-          scaling: {
-            enabled: true,
-            channel: prefix,
-            redis: redisConfig(redis),
-          },
+          scaling: scalingOver(redis, prefix),
         },
       });
-      cleanup.push(() => t.close());
+      defer(() => t.close());
       return t;
     };
     const [n1, n2] = [await node(), await node()];
@@ -371,9 +288,9 @@ describe('cluster (two nodes on a real redis-server)', () => {
 describe('cluster: a node that crashes', () => {
   it('the node that purges it sends channel_vacated for channels only the dead node held', async () => {
     const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const receiver = await Receiver.start();
-    cleanup.push(() => receiver.close());
+    defer(() => redis.stop());
+    const receiver = await WebhookReceiver.start();
+    defer(() => receiver.close());
     const prefix = `crash-${Date.now()}`;
     const app = {
       ...DEMO_APP,
@@ -383,14 +300,10 @@ describe('cluster: a node that crashes', () => {
     const survivor = await startOpsServer({
       apps: [app],
       server: {
-        scaling: {
-          enabled: true,
-          channel: prefix,
-          redis: redisConfig(redis),
-        },
+        scaling: scalingOver(redis, prefix),
       },
     });
-    cleanup.push(() => survivor.close());
+    defer(() => survivor.close());
     const victim = await startCliNode(
       { apps: [app] },
       {
@@ -400,10 +313,9 @@ describe('cluster: a node that crashes', () => {
         REVERB_PID_DIR: mkdtempSync(join(tmpdir(), 'rr-pids-')),
       },
     );
-    cleanup.push(() => victim.kill());
-    const c = await RawClient.open(`ws://127.0.0.1:${victim.port}/app/${DEMO_APP.key}?protocol=7`);
-    cleanup.push(() => c.ws.terminate());
-    await subscribe(c, 'orphaned');
+    defer(() => victim.kill());
+    const c = await connect(victim.wsUrl(DEMO_APP.key));
+    await c.subscribe('orphaned');
     await waitFor(
       () => names(receiver).includes('channel_occupied:orphaned'),
       5000,

@@ -7,7 +7,12 @@ import { encodeChannelEvent } from '@react-reverb/core/protocol';
 import { type RedisHandle, startRedis, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterMessage } from '../../src/scaling/adapter';
-import { type ClusterFactory, localCluster, redisClusterFactory, type TestCluster } from './support';
+import {
+  type ClusterFactory,
+  localCluster,
+  redisClusterFactory,
+  type TestCluster,
+} from '../support/adapters';
 
 const APP = 'app-1';
 const OTHER_APP = 'app-2';

@@ -2,8 +2,7 @@
  * The scale-out seam: every HTTP broadcast, client event and terminate goes through the adapter, and
  * the HTTP API's questions are answered by `adapter.query` (so a Redis adapter can answer for the cluster).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../src/config/config';
+import { describe, expect, it } from 'vitest';
 import {
   type Adapter,
   type AdapterMessage,
@@ -12,10 +11,9 @@ import {
   LocalAdapter,
   type QueryOf,
 } from '../../src/scaling/adapter';
-import { createReverbServer, type ReverbServer } from '../../src/server';
-import { privateAuth, sdkFor, userAuth } from '../helpers/auth';
-import { RawClient, subscribeFrame } from '../helpers/raw-client';
-import { DEMO_APP_CONFIG, type TestServer } from '../helpers/server';
+import { joinPrivate, sdkFor, signIn } from '../support/auth';
+import { RawClient } from '../support/raw-client';
+import { sharedTestServer } from '../support/server';
 
 const published: AdapterMessage[] = [];
 const queried: AdapterQuery['type'][] = [];
@@ -32,24 +30,7 @@ class RecordingAdapter extends LocalAdapter implements Adapter {
   }
 }
 
-let server: ReverbServer;
-let t: TestServer;
-beforeAll(async () => {
-  server = createReverbServer(defineConfig({ apps: [DEMO_APP_CONFIG], host: '127.0.0.1', port: 0 }), {
-    quiet: true,
-    adapter: (node) => new RecordingAdapter(node),
-  });
-  const { port } = await server.listen();
-  t = {
-    server,
-    port,
-    httpUrl: `http://127.0.0.1:${port}`,
-    app: DEMO_APP_CONFIG,
-    wsUrl: (key = DEMO_APP_CONFIG.key) => `ws://127.0.0.1:${port}/app/${key}?protocol=7`,
-    close: () => server.close(),
-  };
-});
-afterAll(() => server.close());
+const t = sharedTestServer(undefined, {}, { adapter: (node) => new RecordingAdapter(node) });
 
 describe('adapter seam', () => {
   it('HTTP triggers publish one encoded frame per channel, with exclusion and cache data', async () => {
@@ -77,8 +58,7 @@ describe('adapter seam', () => {
   it('client events publish with the sender excluded', async () => {
     const [a, b] = [await RawClient.open(t.wsUrl()), await RawClient.open(t.wsUrl())];
     for (const c of [a, b]) {
-      c.send(subscribeFrame('private-seam', privateAuth(t, c.socketId, 'private-seam')));
-      await c.nextEvent('pusher_internal:subscription_succeeded');
+      await joinPrivate(t, c, 'private-seam');
     }
     a.send({ event: 'client-x', channel: 'private-seam', data: {} });
     await b.nextEvent('client-x');
@@ -95,8 +75,7 @@ describe('adapter seam', () => {
 
   it('terminate_connections publishes terminate_user; queries go through adapter.query', async () => {
     const c = await RawClient.open(t.wsUrl());
-    c.send({ event: 'pusher:signin', data: userAuth(t, c.socketId, { id: 'zed' }) });
-    await c.nextEvent('pusher:signin_success');
+    await signIn(t, c, { id: 'zed' });
     await sdkFor(t).terminateUserConnections('zed');
     expect(published.at(-1)).toEqual({ type: 'terminate_user', appId: '4242', userId: 'zed' });
     expect((await c.closed()).code).toBe(4009);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  DEMO_APP,
+  DEMO_APP_CONFIG,
   type RedisHandle,
   type ServerHandle,
   startRedis,
@@ -15,13 +15,22 @@ import {
 import type Pusher from 'pusher';
 import type PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
+import { type AppBackend, startAppBackend } from '../support/app-backend';
+import { SMALL_APP } from '../support/apps';
+import { sdkFor } from '../support/auth';
 import { firstOf, nextEvent, nextMatching, quietPeriod, record } from '../support/events';
-import { connected, pusherJsPool, signedIn, subscribed } from '../support/pusher-js-clients';
-import type { Target } from '../support/target';
-
-/** An app whose quota of two connections counts every node. */
-const SMALL_APP = { id: '1004', key: 'small-key', secret: 'small-secret', max_connections: 2 };
+import { getJson } from '../support/http-api';
+import { unique } from '../support/ids';
+import {
+  aboutUser,
+  connected,
+  nextWatchlistEvent,
+  pusherJsPool,
+  signedIn,
+  subscribed,
+  type WatchlistEvent,
+} from '../support/pusher-js-clients';
+import { type Target, targetOf } from '../support/target';
 
 let redis: RedisHandle;
 let nodes: ServerHandle[] = [];
@@ -34,31 +43,10 @@ const pools = [0, 1, 2].map((i) =>
     () => backend,
   ),
 );
-let n = 0;
-const unique = (prefix: string) => `${prefix}${++n}-${randomUUID().slice(0, 6)}`;
-
-function targetOf(handle: ServerHandle): Target {
-  return {
-    host: handle.host,
-    port: handle.port,
-    httpUrl: handle.httpUrl,
-    app: handle.app,
-    stop: async () => {},
-  };
-}
 
 /** A pusher-js client on node `i`, authenticating as `userId`. */
 const on = (i: number, userId?: string) => (pools[i] as (typeof pools)[number]).connect(userId);
 const sdk = (i: number) => sdks[i] as Pusher;
-
-async function getJson<T = Record<string, unknown>>(
-  i: number,
-  path: string,
-  params: Record<string, string> = {},
-) {
-  const response = await sdk(i).get({ path, params });
-  return (await response.json()) as T;
-}
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -67,18 +55,9 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     REVERB_SCALING_CHANNEL: `c-${randomUUID().slice(0, 8)}`,
   };
-  const apps = [
-    {
-      ...DEMO_APP,
-      client_events: true,
-      user_authentication: true,
-      subscription_count: true,
-      watchlist: true,
-    },
-    SMALL_APP,
-  ];
+  const apps = [DEMO_APP_CONFIG, SMALL_APP];
   nodes = await Promise.all([0, 1, 2].map(() => startServer({ env, apps })));
-  targets = nodes.map(targetOf);
+  targets = nodes.map((node) => targetOf(node));
   sdks = targets.map((t) => sdkFor(t));
   backend = await startAppBackend(targets[0] as Target);
   // Nodes learn about each other from heartbeats (every 2 s): wait until every node counts all three.
@@ -89,7 +68,9 @@ beforeAll(async () => {
     async () => {
       const answers = await Promise.all(
         [0, 1, 2].map((i) =>
-          getJson<{ subscription_count?: number }>(i, `/channels/${probe}`, { info: 'subscription_count' }),
+          getJson<{ subscription_count?: number }>(sdk(i), `/channels/${probe}`, {
+            info: 'subscription_count',
+          }),
         ),
       );
       return answers.every((a) => a.subscription_count === 3);
@@ -171,9 +152,9 @@ describe('a three-node cluster over Redis', () => {
     expect(Object.keys(members.members.members).sort()).toEqual(['1', '3']);
 
     for (const i of [0, 1, 2]) {
-      const users = await getJson<{ users: { id: string }[] }>(i, `/channels/${channel}/users`);
+      const users = await getJson<{ users: { id: string }[] }>(sdk(i), `/channels/${channel}/users`);
       expect(users.users.map((u) => u.id).sort()).toEqual(['1', '3']);
-      expect(await getJson(i, `/channels/${channel}`, { info: 'user_count' })).toEqual({
+      expect(await getJson(sdk(i), `/channels/${channel}`, { info: 'user_count' })).toEqual({
         occupied: true,
         user_count: 2,
       });
@@ -182,7 +163,8 @@ describe('a three-node cluster over Redis', () => {
     // User 1 is still connected on node 1, so closing the tab on node 0 must not remove the member.
     tab1.disconnect();
     await waitFor(
-      async () => (await getJson<{ occupied: boolean }>(0, `/channels/${channel}-side`)).occupied === false,
+      async () =>
+        (await getJson<{ occupied: boolean }>(sdk(0), `/channels/${channel}-side`)).occupied === false,
       10_000,
       'node 0 to see the tab go',
     );
@@ -208,13 +190,13 @@ describe('a three-node cluster over Redis', () => {
     await subscribed(clients[1] as PusherJs, `${prefix}-one`);
     await Promise.all(clients.map((c) => subscribed(c, presence)));
     for (const i of [0, 1, 2]) {
-      expect(await getJson(i, '/channels', { filter_by_prefix: prefix })).toEqual({
+      expect(await getJson(sdk(i), '/channels', { filter_by_prefix: prefix })).toEqual({
         channels: { [`${prefix}-all`]: {}, [`${prefix}-one`]: {} },
       });
-      expect(await getJson(i, '/channels', { filter_by_prefix: presence, info: 'user_count' })).toEqual({
+      expect(await getJson(sdk(i), '/channels', { filter_by_prefix: presence, info: 'user_count' })).toEqual({
         channels: { [presence]: { user_count: 2 } },
       });
-      expect(await getJson(i, `/channels/${prefix}-all`, { info: 'subscription_count' })).toEqual({
+      expect(await getJson(sdk(i), `/channels/${prefix}-all`, { info: 'subscription_count' })).toEqual({
         occupied: true,
         subscription_count: 3,
       });
@@ -224,19 +206,9 @@ describe('a three-node cluster over Redis', () => {
   });
 
   it('reports watched users going online and offline on other nodes', async () => {
-    interface WatchlistEvent {
-      name: string;
-      user_ids: string[];
-    }
-    const about = (id: string) => (e: WatchlistEvent) => e.user_ids.includes(id);
     const watcher = await on(2, '1'); // user 1 watches 2 and 3
     await signedIn(watcher);
-    const online = nextMatching<WatchlistEvent>(
-      watcher.user.watchlist,
-      'online',
-      about('2'),
-      'user 2 online',
-    );
+    const online = nextWatchlistEvent(watcher, 'online', '2', 'user 2 online');
     const [tab1, tab2] = await Promise.all([on(0, '2'), on(1, '2')]);
     await Promise.all([signedIn(tab1), signedIn(tab2)]);
     const side = unique('side-');
@@ -244,25 +216,20 @@ describe('a three-node cluster over Redis', () => {
     await online;
     // Signed in as 2 elsewhere: a new watcher on node 0 learns it at sign-in.
     const late = await on(0, '1');
-    const already = nextMatching<WatchlistEvent>(late.user.watchlist, 'online', about('2'), 'already online');
+    const already = nextWatchlistEvent(late, 'online', '2', 'already online');
     await signedIn(late);
     await already;
 
-    const offline = nextMatching<WatchlistEvent>(
-      watcher.user.watchlist,
-      'offline',
-      about('2'),
-      'user 2 offline',
-    );
+    const offline = nextWatchlistEvent(watcher, 'offline', '2', 'user 2 offline');
     const offlineEvents = record<WatchlistEvent>(watcher.user.watchlist, 'offline');
     tab1.disconnect();
     await waitFor(
-      async () => (await getJson<{ occupied: boolean }>(0, `/channels/${side}`)).occupied === false,
+      async () => (await getJson<{ occupied: boolean }>(sdk(0), `/channels/${side}`)).occupied === false,
       10_000,
       'node 0 to see user 2’s first tab go',
     );
     await quietPeriod(1_000);
-    expect(offlineEvents.filter(about('2'))).toEqual([]);
+    expect(offlineEvents.filter(aboutUser('2'))).toEqual([]);
     tab2.disconnect();
     await offline;
   });
@@ -338,7 +305,7 @@ describe('a three-node cluster over Redis', () => {
       const got = nextEvent(client.subscribe(channel), 'price', `replay on node ${i}`);
       expect(await got).toEqual({ eur: 7 });
     }
-    const cache = await getJson<{ cache: { data: string; ttl: number } }>(2, `/channels/${channel}`, {
+    const cache = await getJson<{ cache: { data: string; ttl: number } }>(sdk(2), `/channels/${channel}`, {
       info: 'cache',
     });
     expect(cache.cache.data).toBe('{"eur":7}');
@@ -367,7 +334,7 @@ describe('a three-node cluster over Redis', () => {
     await (nodes[2] as ServerHandle).kill();
     await Promise.all(removed);
     for (const i of [0, 1]) {
-      const users = await getJson<{ users: { id: string }[] }>(i, `/channels/${channel}/users`);
+      const users = await getJson<{ users: { id: string }[] }>(sdk(i), `/channels/${channel}/users`);
       expect(users.users.map((u) => u.id).sort()).toEqual(['1', '2']);
     }
   }, 40_000);

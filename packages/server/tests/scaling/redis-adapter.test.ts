@@ -1,7 +1,7 @@
 /**
  * What only the Redis adapter does: survive a Redis restart, purge a SIGKILLed peer, stay within its
  * apps, drop malformed traffic and answer questions when a node is silent. Real redis-server, real
- * peer process (tests/scaling/fixtures/peer-node.ts) for the kill.
+ * peer process (tests/support/peer-node.ts) for the kill.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,11 +12,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisAdapter } from '../../src/scaling/redis-adapter';
 import { redisConnectionOptions } from '../../src/scaling/redis-connection';
-import { RecordingNode, recordingLogger, redisConfig, startRedisAdapter } from './support';
+import { RecordingNode, recordingLogger, startRedisAdapter } from '../support/adapters';
+import { redisConfig } from '../support/redis';
 
 const APP = 'app-1';
 const OTHER_APP = 'app-2';
-const PEER = fileURLToPath(new URL('./fixtures/peer-node.ts', import.meta.url));
+const PEER = fileURLToPath(new URL('../support/peer-node.ts', import.meta.url));
 
 function broadcast(channel: string, n: number, appId = APP) {
   return {

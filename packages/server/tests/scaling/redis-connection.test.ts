@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:tls';
 import {
+  DEMO_APP_CONFIG,
   freePort,
   makeCertificate,
   type ServerHandle,
@@ -17,11 +18,12 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../src/config/config';
 import { createReverbServer } from '../../src/server';
-import { DEMO_APP_CONFIG } from '../helpers/server';
-import { type AppBackend, sdkFor, startAppBackend } from '../support/app-backend';
+import { type AppBackend, startAppBackend } from '../support/app-backend';
+import { sdkFor } from '../support/auth';
 import { nextEvent } from '../support/events';
 import { pusherJsPool, subscribed } from '../support/pusher-js-clients';
-import type { Target } from '../support/target';
+import { scalingOver } from '../support/redis';
+import { type Target, targetOf } from '../support/target';
 
 const servers: ServerHandle[] = [];
 let backend: AppBackend | undefined;
@@ -32,16 +34,6 @@ const pools = [0, 1].map((i) =>
     () => backend as AppBackend,
   ),
 );
-
-function targetOf(handle: ServerHandle): Target {
-  return {
-    host: handle.host,
-    port: handle.port,
-    httpUrl: handle.httpUrl,
-    app: handle.app,
-    stop: async () => {},
-  };
-}
 
 afterEach(async () => {
   for (const pool of pools) pool.closeAll();
@@ -117,7 +109,7 @@ describe('rediss:// (TLS)', () => {
       NODE_EXTRA_CA_CERTS: ca,
     };
     servers.push(...(await Promise.all([startServer({ env }), startServer({ env })])));
-    targets.push(...servers.map(targetOf));
+    targets.push(...servers.map((server) => targetOf(server)));
     backend = await startAppBackend(targets[0] as Target);
     const client = await (pools[0] as (typeof pools)[number]).connect();
     const channel = await subscribed(client, 'over-tls');
@@ -192,18 +184,7 @@ describe('closed while waiting for Redis', () => {
       apps: [DEMO_APP_CONFIG],
       host: '127.0.0.1',
       port,
-      scaling: {
-        enabled: true,
-        channel: 'closed-early',
-        redis: {
-          url: `redis://127.0.0.1:${closedRedis}`,
-          host: '127.0.0.1',
-          port: closedRedis,
-          username: undefined,
-          password: undefined,
-          db: 0,
-        },
-      },
+      scaling: scalingOver({ url: `redis://127.0.0.1:${closedRedis}` }, 'closed-early'),
     });
     const server = createReverbServer(config, { quiet: true });
     const listening = server.listen();

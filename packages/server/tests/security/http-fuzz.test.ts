@@ -4,26 +4,22 @@
  * `{"error": "..."}` (never a 500, never a crash), and a bystander keeps receiving events meanwhile.
  */
 import { createConnection } from 'node:net';
-import { signHttpRequest } from '@react-reverb/core/signing';
+import { DEMO_APP_CONFIG } from '@react-reverb/test-helpers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BYSTANDER_CHANNEL, Bystander } from './support/bystander';
-import { type ApiAnswer, errorMessageOf, queryOf, rawRequest, signedRequest } from './support/http';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { BYSTANDER_CHANNEL, Bystander } from '../support/bystander';
+import { type ApiAnswer, errorMessageOf, rawRequest, signedPath, signedRequest } from '../support/http';
+import { sharedTestServer } from '../support/server';
 
 const MAX_REQUEST_SIZE = 20_000;
-let t: LoggedServer;
+const t = sharedTestServer([DEMO_APP_CONFIG], { maxRequestSize: MAX_REQUEST_SIZE }, { captureLogs: true });
 let bystander: Bystander;
 let requests = 0;
 
 beforeAll(async () => {
-  t = await startLoggedServer([SECURITY_APP], { maxRequestSize: MAX_REQUEST_SIZE });
   bystander = await Bystander.join(t, t.wsUrl());
 });
-afterAll(async () => {
-  bystander.close();
-  await t.close();
-});
+afterAll(() => bystander.close());
 
 /** 200 with a JSON object, or one of `allowed` with a JSON error; ticks the bystander now and then. */
 async function expectProtocolAnswer(answer: ApiAnswer, allowed: readonly number[]): Promise<void> {
@@ -180,15 +176,13 @@ describe('signed requests with fuzzed content', () => {
     ];
     for (const path of traversals) {
       const fullPath = `/apps/${t.app.id}${path}`;
-      const params = signHttpRequest({ method: 'GET', path: fullPath, key: t.app.key, secret: t.app.secret });
-      const answer = await rawRequest(t.port, 'GET', `${fullPath}?${queryOf(params)}`);
+      const answer = await rawRequest(t.port, 'GET', signedPath(t.app, 'GET', fullPath));
       expect(answer.status, `${path}: ${answer.text}`).toBe(400);
       expect(errorMessageOf(answer)).toMatch(/channel name|Malformed path/i);
     }
     // Unescaped dot segments are not normalised into another route: no route matches.
     const dotted = `/apps/${t.app.id}/channels/../events`;
-    const params = signHttpRequest({ method: 'GET', path: dotted, key: t.app.key, secret: t.app.secret });
-    const answer = await rawRequest(t.port, 'GET', `${dotted}?${queryOf(params)}`);
+    const answer = await rawRequest(t.port, 'GET', signedPath(t.app, 'GET', dotted));
     expect([400, 404]).toContain(answer.status);
     errorMessageOf(answer);
   });
@@ -250,20 +244,13 @@ describe('unsigned and malformed requests', () => {
     expect(declared.status).toBe(413);
     expect(errorMessageOf(declared)).toMatch(/too large/);
     // Chunked: no Content-Length, the limit is enforced while reading.
-    const fullPath = `/apps/${t.app.id}/events`;
-    const params = signHttpRequest({
-      method: 'POST',
-      path: fullPath,
-      body: big,
-      key: t.app.key,
-      secret: t.app.secret,
-    });
-    const chunked = await rawRequest(t.port, 'POST', `${fullPath}?${queryOf(params)}`, Buffer.from(big), {
+    const path = signedPath(t.app, 'POST', `/apps/${t.app.id}/events`, { body: big });
+    const chunked = await rawRequest(t.port, 'POST', path, Buffer.from(big), {
       'Transfer-Encoding': 'chunked',
     });
     expect(chunked.status).toBe(413);
     // A huge declared length with no body is refused before anything is read.
-    const lie = await rawRequest(t.port, 'POST', `${fullPath}?${queryOf(params)}`, undefined, {
+    const lie = await rawRequest(t.port, 'POST', path, undefined, {
       'Content-Length': String(10 ** 12),
     }).catch((error: Error) => ({ status: 413, text: '{"error":"socket closed"}', headers: {}, error }));
     expect(lie.status).toBe(413);

@@ -4,39 +4,33 @@
  * second per app, idle connections, and slowloris on HTTP headers, bodies and upgrades. (Message and
  * frame sizes are in ws-fuzz.test.ts, the HTTP body limit in http-fuzz.test.ts.)
  */
-import { createConnection, type Socket } from 'node:net';
-import { waitFor } from '@react-reverb/test-helpers';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { DEMO_APP_CONFIG, waitFor } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
 import { defineConfig, loadConfig } from '../../src/config/config';
-import { presenceAuth, privateAuth } from '../helpers/auth';
-import { dataOf, RawClient, subscribeFrame } from '../helpers/raw-client';
-import type { TestServer } from '../helpers/server';
-import { errorMessageOf, rawRequest, signedRequest } from './support/http';
-import { RawWebSocket, upgradeRequest } from './support/raw-ws';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { joinPrivate, presenceAuth } from '../support/auth';
+import { BareClient, connectTcp, upgradeRequest } from '../support/bare-client';
+import { cleanupAfterEach } from '../support/cleanup';
+import { errorMessageOf, rawRequest, signedRequest } from '../support/http';
+import { dataOf, RawClient, subscribeFrame } from '../support/raw-client';
+import { startTestServer, type TestServer } from '../support/server';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const defer = cleanupAfterEach();
 
 async function serverWith(
   app: Record<string, unknown>,
-  server: Parameters<typeof startLoggedServer>[1] = {},
-): Promise<LoggedServer> {
-  const t = await startLoggedServer([{ ...SECURITY_APP, ...app }], server);
-  cleanup.push(() => t.close());
+  server: Parameters<typeof startTestServer>[1] = {},
+): Promise<TestServer> {
+  const t = await startTestServer([{ ...DEMO_APP_CONFIG, ...app }], server, { captureLogs: true });
+  defer(() => t.close());
   return t;
 }
 
-async function client(t: LoggedServer, key?: string): Promise<RawClient> {
+async function client(t: TestServer, key?: string): Promise<RawClient> {
   const c = await RawClient.open(t.wsUrl(key));
-  cleanup.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
-
-/** The helpers of tests/helpers take a TestServer; they only read `app` and `port`. */
-const asTestServer = (t: LoggedServer) => t as unknown as TestServer;
 
 describe('connections', () => {
   it('max_connections per app: 4004 beyond, and a slot frees when a client leaves', async () => {
@@ -68,8 +62,7 @@ describe('subscriptions', () => {
     expect(dataOf(error)).toMatchObject({ type: 'LimitReached', status: 403 });
     expect(c.all('pusher_internal:subscription_succeeded')).toHaveLength(3);
     c.send({ event: 'pusher:unsubscribe', data: { channel: 'a' } });
-    c.send(subscribeFrame('d'));
-    await c.nextEvent('pusher_internal:subscription_succeeded', 'd');
+    await c.subscribe('d');
   });
 
   it('limits.max_presence_members: a new member is refused when full, an existing user_id may join again', async () => {
@@ -77,7 +70,7 @@ describe('subscriptions', () => {
     const channel = 'presence-room';
     const join = async (userId: string) => {
       const c = await client(t);
-      const { auth, channel_data } = presenceAuth(asTestServer(t), c.socketId, channel, userId);
+      const { auth, channel_data } = presenceAuth(t, c.socketId, channel, userId);
       c.send(subscribeFrame(channel, auth, channel_data));
       await c.next(
         (f) => f.channel === channel && f.event !== 'pusher_internal:member_added',
@@ -97,13 +90,12 @@ describe('subscriptions', () => {
   it('limits.max_presence_user_info_bytes: a larger user_info is refused (InvalidChannelData)', async () => {
     const t = await serverWith({ limits: { max_presence_user_info_bytes: 100 } });
     const c = await client(t);
-    const big = presenceAuth(asTestServer(t), c.socketId, 'presence-a', '1', { name: 'x'.repeat(200) });
+    const big = presenceAuth(t, c.socketId, 'presence-a', '1', { name: 'x'.repeat(200) });
     c.send(subscribeFrame('presence-a', big.auth, big.channel_data));
     const error = await c.nextEvent('pusher:subscription_error', 'presence-a');
     expect(dataOf(error)).toMatchObject({ type: 'InvalidChannelData', status: 400 });
-    const small = presenceAuth(asTestServer(t), c.socketId, 'presence-b', '1', { name: 'x'.repeat(50) });
-    c.send(subscribeFrame('presence-b', small.auth, small.channel_data));
-    await c.nextEvent('pusher_internal:subscription_succeeded', 'presence-b');
+    const small = presenceAuth(t, c.socketId, 'presence-b', '1', { name: 'x'.repeat(50) });
+    await c.subscribe('presence-b', small.auth, small.channel_data);
   });
 });
 
@@ -111,14 +103,10 @@ describe('rates', () => {
   it('limits.max_client_events_per_second: 4301 beyond, nothing over the limit is delivered', async () => {
     const t = await serverWith({ limits: { max_client_events_per_second: 5 } });
     const [sender, receiver] = [await client(t), await client(t)];
-    for (const c of [sender, receiver]) {
-      c.send(subscribeFrame('private-chat', privateAuth(asTestServer(t), c.socketId, 'private-chat')));
-      await c.nextEvent('pusher_internal:subscription_succeeded', 'private-chat');
-    }
+    for (const c of [sender, receiver]) await joinPrivate(t, c, 'private-chat');
     const sent = 30;
     for (let i = 0; i < sent; i++) sender.send({ event: 'client-msg', channel: 'private-chat', data: { i } });
-    sender.send({ event: 'pusher:ping', data: {} });
-    await sender.nextEvent('pusher:pong');
+    await sender.ping();
     const rejected = sender.all('pusher:error').filter((f) => (f.data as { code: number }).code === 4301);
     expect(rejected.length).toBeGreaterThan(0);
     const delivered = sent - rejected.length;
@@ -169,12 +157,8 @@ function closedByServer(socket: Socket): Promise<string> {
 }
 
 async function connect(port: number): Promise<Socket> {
-  const socket = createConnection({ host: '127.0.0.1', port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  cleanup.push(() => socket.destroy());
+  const socket = await connectTcp(port);
+  defer(() => socket.destroy());
   return socket;
 }
 
@@ -185,7 +169,7 @@ function dribble(socket: Socket, text: string): void {
     if (socket.destroyed || i >= text.length) return;
     socket.write(text[i++] as string);
   }, 100);
-  cleanup.push(() => clearInterval(timer));
+  defer(() => clearInterval(timer));
   socket.once('close', () => clearInterval(timer));
 }
 
@@ -234,19 +218,18 @@ describe('timeouts', () => {
     // Three request timeouts long, with traffic, the socket must stay open.
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      c.send({ event: 'pusher:ping', data: {} });
-      await c.nextEvent('pusher:pong');
+      await c.ping();
     }
     expect(c.closeCode).toBeUndefined();
   });
 
   it('a WebSocket that upgrades then never sends: pusher:ping, then 4201 and it is gone', async () => {
     const t = await serverWith({ activity_timeout: 1, ping_interval: 0.5 });
-    const raw = await RawWebSocket.open(t.port, t.appPath);
-    cleanup.push(() => raw.destroy());
-    const closed = await raw.waitForClose(10_000);
+    const raw = await BareClient.open(t.port, t.appPath);
+    defer(() => raw.destroy());
+    const closed = await raw.closed(10_000);
     expect(closed.code).toBe(4201);
-    expect(raw.messages().map((m) => m.event)).toEqual([
+    expect(raw.frames.map((m) => m.event)).toEqual([
       'pusher:connection_established',
       'pusher:ping',
       'pusher:error',

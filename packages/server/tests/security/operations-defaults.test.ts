@@ -3,26 +3,28 @@
  * 404s; when enabled with a token they refuse anyone without it, and the dashboard cannot be enabled
  * without credentials. The metrics text never carries an app secret.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_APP_CONFIG } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
 import { parseOperationsConfig } from '../../src/config/operations-config';
-import { rawRequest } from './support/http';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { cleanupAfterEach } from '../support/cleanup';
+import { rawRequest } from '../support/http';
+import { startTestServer, type TestServer } from '../support/server';
 
-const cleanup: LoggedServer[] = [];
-afterEach(async () => {
-  for (const t of cleanup.splice(0)) await t.close();
-});
+const defer = cleanupAfterEach();
 
-async function serverWith(operations: Record<string, unknown> = {}): Promise<LoggedServer> {
-  const t = await startLoggedServer([SECURITY_APP], { operations: parseOperationsConfig(operations, {}) });
-  cleanup.push(t);
+async function serverWith(operations: Record<string, unknown> = {}): Promise<TestServer> {
+  const t = await startTestServer(
+    [DEMO_APP_CONFIG],
+    { operations: parseOperationsConfig(operations, {}) },
+    { captureLogs: true },
+  );
+  defer(() => t.close());
   return t;
 }
 
 describe('by default', () => {
   it('/metrics and /dashboard are 404, with or without credentials', async () => {
-    const t = await startLoggedServer([SECURITY_APP]);
-    cleanup.push(t);
+    const t = await serverWith();
     for (const path of ['/metrics', '/dashboard', '/dashboard?token=x', '/dashboard/api/stats']) {
       const answer = await rawRequest(t.port, 'GET', path, undefined, { Authorization: 'Bearer x' });
       expect(answer.status, path).toBe(404);
@@ -43,7 +45,7 @@ describe('when enabled', () => {
       Authorization: 'Bearer metrics-token-123',
     });
     expect(ok.status).toBe(200);
-    expect(ok.text).not.toContain(SECURITY_APP.secret);
+    expect(ok.text).not.toContain(DEMO_APP_CONFIG.secret);
   });
 
   it('the dashboard refuses to be enabled without credentials', () => {

@@ -6,19 +6,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hmacSha256Hex, httpSigningString, signHttpRequest } from '@react-reverb/core/signing';
-import { startServer, waitFor } from '@react-reverb/test-helpers';
-import Pusher from 'pusher';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presenceAuth, privateAuth, userAuth } from '../helpers/auth';
-import { RawClient, subscribeFrame } from '../helpers/raw-client';
-import type { TestServer } from '../helpers/server';
-import { type ApiAnswer, queryOf, rawRequest, signedRequest } from './support/http';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { DEMO_APP_CONFIG, startServer, waitFor } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
+import { type AppCredentials, joinPrivate, presenceAuth, privateAuth, sdkFor, signIn } from '../support/auth';
+import { type ApiAnswer, queryOf, rawRequest, signedPath, signedRequest } from '../support/http';
+import { RawClient, subscribeFrame } from '../support/raw-client';
+import { sharedTestServer } from '../support/server';
 
 /** A secret long and odd enough that no accidental substring can match it. */
 const SECRET = 'sEcReT-9f2c4e1a7b-never-print-me';
 const APP = {
-  ...SECURITY_APP,
+  ...DEMO_APP_CONFIG,
   id: '777',
   key: 'sec-key-0001',
   secret: SECRET,
@@ -33,21 +31,14 @@ const record = (answer: ApiAnswer): ApiAnswer => {
 };
 
 /** Authenticated and failed operations of every kind; returns the bad signatures the server rejected. */
-async function exercise(
-  target: { port: number; app: { id: string; key: string; secret: string } },
-  wsUrl: string,
-) {
-  const t = target as unknown as TestServer;
+async function exercise(target: { port: number; app: AppCredentials }, wsUrl: string) {
   const a = await RawClient.open(wsUrl);
   const b = await RawClient.open(wsUrl);
-  a.send(subscribeFrame('private-orders', privateAuth(t, a.socketId, 'private-orders')));
-  const p = presenceAuth(t, a.socketId, 'presence-room', '42', { name: 'Ada' });
+  a.send(subscribeFrame('private-orders', privateAuth(target, a.socketId, 'private-orders')));
+  const p = presenceAuth(target, a.socketId, 'presence-room', '42', { name: 'Ada' });
   a.send(subscribeFrame('presence-room', p.auth, p.channel_data));
-  const u = userAuth(t, a.socketId, { id: '42', watchlist: ['7'] });
-  a.send({ event: 'pusher:signin', data: u });
-  await a.nextEvent('pusher:signin_success');
-  b.send(subscribeFrame('private-orders', privateAuth(t, b.socketId, 'private-orders')));
-  await b.nextEvent('pusher_internal:subscription_succeeded', 'private-orders');
+  await signIn(target, a, { id: '42', watchlist: ['7'] });
+  await joinPrivate(target, b, 'private-orders');
   a.send({ event: 'client-typing', channel: 'private-orders', data: { who: 'a' } });
   await b.nextEvent('client-typing');
   // Failures: a forged channel auth, a forged sign-in, a key from another app.
@@ -62,13 +53,7 @@ async function exercise(
     'third refusal',
   );
 
-  const sdk = new Pusher({
-    appId: target.app.id,
-    key: target.app.key,
-    secret: target.app.secret,
-    host: '127.0.0.1',
-    port: String(target.port),
-  });
+  const sdk = sdkFor(target);
   await sdk.trigger(['private-orders', 'presence-room'], 'shipped', { id: 1 });
   await sdk.triggerBatch([{ channel: 'private-orders', name: 'b', data: 'x' }]);
   await sdk.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } });
@@ -112,11 +97,7 @@ async function exercise(
 }
 
 describe('no secret anywhere (in-process, --debug logging)', () => {
-  let t: LoggedServer;
-  beforeAll(async () => {
-    t = await startLoggedServer([APP], { debug: true });
-  });
-  afterAll(() => t.close());
+  const t = sharedTestServer([APP], { debug: true }, { captureLogs: true });
 
   it('logs and every answer mention neither the secret nor an expected signature', async () => {
     const expected = await exercise(t, t.wsUrl());
@@ -147,11 +128,7 @@ describe('no secret in the output of `reverb start --debug`', () => {
 });
 
 describe('request checks', () => {
-  let t: LoggedServer;
-  beforeAll(async () => {
-    t = await startLoggedServer([APP]);
-  });
-  afterAll(() => t.close());
+  const t = sharedTestServer([APP], {}, { captureLogs: true });
 
   it('auth_timestamp within 600 s passes; beyond, either way, is 401 naming the window', async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -178,8 +155,7 @@ describe('request checks', () => {
     expect(answers[0]?.code).toBe(4001);
     // Over HTTP, a wrong auth_key echoes only what the caller sent, never the real key.
     const path = `/apps/${APP.id}/channels`;
-    const params = signHttpRequest({ method: 'GET', path, key: 'sec-key-0002', secret: SECRET });
-    const answer = await rawRequest(t.port, 'GET', `${path}?${queryOf(params)}`);
+    const answer = await rawRequest(t.port, 'GET', signedPath({ ...APP, key: 'sec-key-0002' }, 'GET', path));
     expect(answer.status).toBe(401);
     expect(answer.text).not.toContain(APP.key);
   });

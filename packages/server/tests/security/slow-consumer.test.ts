@@ -3,21 +3,19 @@
  * must not make the server buffer without bound. Past REVERB_MAX_BUFFERED_BYTES it is closed with
  * 4100 (Over capacity, "back off and reconnect"), while fast clients keep getting every event.
  */
-import { waitFor } from '@react-reverb/test-helpers';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, subscribeFrame } from '../helpers/raw-client';
-import { signedRequest } from './support/http';
-import { encodeFrame, Opcode, RawWebSocket } from './support/raw-ws';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { DEMO_APP_CONFIG, waitFor } from '@react-reverb/test-helpers';
+import { describe, expect, it } from 'vitest';
+import { BareClient, encodeFrame, Opcode } from '../support/bare-client';
+import { cleanupAfterEach } from '../support/cleanup';
+import { signedRequest } from '../support/http';
+import { RawClient, subscribeFrame } from '../support/raw-client';
+import { startTestServer, type TestServer } from '../support/server';
 
 const MAX_BUFFERED = 256 * 1024;
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const defer = cleanupAfterEach();
 
 /** The `bufferedAmount` the server logged when it gave up on a slow socket. */
-function slowCloses(t: LoggedServer): number[] {
+function slowCloses(t: TestServer): number[] {
   return t
     .logs()
     .split('\n')
@@ -25,37 +23,35 @@ function slowCloses(t: LoggedServer): number[] {
     .map((line) => (JSON.parse(line) as { bufferedAmount: number }).bufferedAmount);
 }
 
-async function setup(): Promise<{ t: LoggedServer; slow: RawWebSocket; fast: RawClient[] }> {
-  const t = await startLoggedServer([SECURITY_APP], {
-    maxBufferedBytes: MAX_BUFFERED,
-    maxRequestSize: 200_000,
-  });
-  cleanup.push(() => t.close());
-  const slow = await RawWebSocket.open(t.port, t.appPath);
-  cleanup.push(() => slow.destroy());
-  slow.sendText(JSON.stringify(subscribeFrame('firehose')));
-  await waitFor(
-    () => slow.messages().some((m) => m.event === 'pusher_internal:subscription_succeeded'),
-    5000,
-    'slow subscription',
+async function setup(): Promise<{ t: TestServer; slow: BareClient; fast: RawClient[] }> {
+  const t = await startTestServer(
+    [DEMO_APP_CONFIG],
+    {
+      maxBufferedBytes: MAX_BUFFERED,
+      maxRequestSize: 200_000,
+    },
+    { captureLogs: true },
   );
+  defer(() => t.close());
+  const slow = await BareClient.open(t.port, t.appPath);
+  defer(() => slow.destroy());
+  await slow.subscribe('firehose');
   const fast: RawClient[] = [];
   for (let i = 0; i < 3; i++) {
     const c = await RawClient.open(t.wsUrl());
-    cleanup.push(() => c.close());
-    c.send(subscribeFrame('firehose'));
-    await c.nextEvent('pusher_internal:subscription_succeeded');
+    defer(() => c.close());
+    await c.subscribe('firehose');
     fast.push(c);
   }
   // From now on the slow client never reads: the kernel buffers fill, then the server's.
-  slow.socket.pause();
+  slow.pauseReading();
   return { t, slow, fast };
 }
 
 /** After the server gave up, reading again shows what it sent last: the 4100 close frame. */
-async function expectClosedWith4100(slow: RawWebSocket): Promise<void> {
-  slow.socket.resume();
-  const closed = await slow.waitForClose(15_000);
+async function expectClosedWith4100(slow: BareClient): Promise<void> {
+  slow.resumeReading();
+  const closed = await slow.closed(15_000);
   expect(closed).toEqual({ code: 4100, reason: 'Over capacity' });
 }
 
@@ -92,13 +88,13 @@ describe('a client that stops reading', () => {
   it('is closed with 4100 when it floods requests and never reads the answers', async () => {
     const { t, slow, fast } = await setup();
     // Off the firehose: only its own answers can fill its buffer, no broadcast checks it.
-    slow.send(frameOf(JSON.stringify({ event: 'pusher:unsubscribe', data: { channel: 'firehose' } })));
+    slow.send({ event: 'pusher:unsubscribe', data: { channel: 'firehose' } });
     // Each invalid subscription is answered with two frames larger than the request.
     const request = JSON.stringify(subscribeFrame(`bad name ${'x'.repeat(150)}`));
     for (let round = 0; round < 400 && slowCloses(t).length === 0 && !slow.ended; round++) {
       const burst: Buffer[] = [];
       for (let i = 0; i < 200; i++) burst.push(frameOf(request));
-      slow.send(Buffer.concat(burst));
+      slow.sendBytes(Buffer.concat(burst));
       // Let the server read and answer; a trigger in between checks the fast clients.
       await signedRequest(t, 'POST', '/events', {
         body: JSON.stringify({ name: 'tick', channels: ['firehose'], data: String(round) }),
@@ -116,7 +112,7 @@ describe('a client that stops reading', () => {
     const { t, slow } = await setup();
     const ping = encodeFrame(Opcode.Ping, 'p'.repeat(125));
     for (let round = 0; round < 400 && !slow.ended; round++) {
-      slow.send(Buffer.concat(Array.from({ length: 500 }, () => ping)));
+      slow.sendBytes(Buffer.concat(Array.from({ length: 500 }, () => ping)));
       await signedRequest(t, 'GET', '/channels');
     }
     // ws terminates a socket with too many unanswered auto-pongs: no close frame, but nothing piles up.

@@ -8,12 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { signHttpRequest } from '@react-reverb/core/signing';
-import { freePort, makeCertificate, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
+import { DEMO_APP_CONFIG, freePort, makeCertificate, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient, subscribeFrame } from '../helpers/raw-client';
-import { queryOf } from './support/http';
-import { SECURITY_APP, startLoggedServer } from './support/server';
+import { signedPath } from '../support/http';
+import { RawClient } from '../support/raw-client';
+import { startTestServer } from '../support/server';
 
 let dir: string;
 let cert: string;
@@ -70,7 +69,7 @@ describe('reverb start with REVERB_SSL_CERT / REVERB_SSL_KEY', () => {
   async function startCliOverTls(): Promise<{ port: number; child: ChildProcess }> {
     const port = await freePort();
     const config = join(dir, 'reverb.json');
-    writeFileSync(config, JSON.stringify({ apps: [{ ...SECURITY_APP, ssl_only: true }] }));
+    writeFileSync(config, JSON.stringify({ apps: [{ ...DEMO_APP_CONFIG, ssl_only: true }] }));
     const child = spawn(
       process.execPath,
       [REVERB_BIN, 'start', '--host', '127.0.0.1', '--port', String(port), '--config', config],
@@ -94,22 +93,19 @@ describe('reverb start with REVERB_SSL_CERT / REVERB_SSL_KEY', () => {
   it('https (verified with the CA) answers /up and a signed trigger; wss delivers the event', async () => {
     expect((await httpsCall(server.port, 'GET', '/up')).status).toBe(200);
     const client = await RawClient.open(
-      `wss://localhost:${server.port}/app/${SECURITY_APP.key}?protocol=7&client=js&version=8.6.0`,
+      `wss://localhost:${server.port}/app/${DEMO_APP_CONFIG.key}?protocol=7&client=js&version=8.6.0`,
       { ca },
     );
     expect(client.frames[0]?.event).toBe('pusher:connection_established');
-    client.send(subscribeFrame('orders'));
-    await client.nextEvent('pusher_internal:subscription_succeeded');
-    const path = `/apps/${SECURITY_APP.id}/events`;
+    await client.subscribe('orders');
+    const path = `/apps/${DEMO_APP_CONFIG.id}/events`;
     const body = JSON.stringify({ name: 'shipped', channels: ['orders'], data: '{"id":1}' });
-    const params = signHttpRequest({
-      method: 'POST',
-      path,
+    const answer = await httpsCall(
+      server.port,
+      'POST',
+      signedPath(DEMO_APP_CONFIG, 'POST', path, { body }),
       body,
-      key: SECURITY_APP.key,
-      secret: SECURITY_APP.secret,
-    });
-    const answer = await httpsCall(server.port, 'POST', `${path}?${queryOf(params)}`, body);
+    );
     expect(answer).toEqual({ status: 200, text: '{}' });
     expect((await client.nextEvent('shipped')).data).toBe('{"id":1}');
     client.close();
@@ -129,11 +125,15 @@ describe('reverb start with REVERB_SSL_CERT / REVERB_SSL_KEY', () => {
 
 describe('TLS handshake timeout', () => {
   it('a TCP client that never starts the TLS handshake is dropped after the headers timeout', async () => {
-    const t = await startLoggedServer([SECURITY_APP], {
-      tls: { cert, key },
-      httpHeadersTimeout: 0.5,
-      httpRequestTimeout: 1,
-    });
+    const t = await startTestServer(
+      [DEMO_APP_CONFIG],
+      {
+        tls: { cert, key },
+        httpHeadersTimeout: 0.5,
+        httpRequestTimeout: 1,
+      },
+      { captureLogs: true },
+    );
     try {
       const socket = createConnection({ host: '127.0.0.1', port: t.port });
       let closed = false;

@@ -4,31 +4,33 @@
  * frames, absurd lengths, deep JSON, huge numbers). The server never crashes, each input gets the
  * protocol's answer, and a bystander on the same node receives every event throughout.
  */
-import { waitFor } from '@react-reverb/test-helpers';
+import { DEMO_APP_CONFIG, waitFor } from '@react-reverb/test-helpers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkFor } from '../helpers/auth';
-import { RawClient, subscribeFrame } from '../helpers/raw-client';
-import type { TestServer } from '../helpers/server';
-import { Bystander } from './support/bystander';
-import { encodeFrame, Opcode, RawWebSocket } from './support/raw-ws';
-import { type LoggedServer, SECURITY_APP, startLoggedServer } from './support/server';
+import { sdkFor } from '../support/auth';
+import { BareClient, encodeFrame, Opcode } from '../support/bare-client';
+import { Bystander } from '../support/bystander';
+import { RawClient, type ReceivedFrames, subscribeFrame } from '../support/raw-client';
+import { sharedTestServer } from '../support/server';
 
 const MAX_MESSAGE_SIZE = 4_000;
-let t: LoggedServer;
+const t = sharedTestServer(
+  [{ ...DEMO_APP_CONFIG, max_message_size: MAX_MESSAGE_SIZE }],
+  {},
+  { captureLogs: true },
+);
 let bystander: Bystander;
 
 beforeAll(async () => {
-  t = await startLoggedServer([{ ...SECURITY_APP, max_message_size: MAX_MESSAGE_SIZE }]);
   bystander = await Bystander.join(t, t.wsUrl());
 });
-afterAll(async () => {
-  bystander.close();
-  await t.close();
-});
+afterAll(() => bystander.close());
 
-/** Sends pusher:ping and waits for the pong: proves the connection is open and frames before it were handled. */
-async function roundTrip(client: RawClient): Promise<void> {
+/**
+ * Sends pusher:ping and waits for one more pong than before: proves the connection is open and frames
+ * before it were handled. Counts pongs rather than taking the next one: fuzzed frames may ping too.
+ */
+async function roundTrip(client: ReceivedFrames): Promise<void> {
   const before = client.all('pusher:pong').length;
   client.send({ event: 'pusher:ping', data: {} });
   await waitFor(() => client.all('pusher:pong').length > before, 5000, 'pong');
@@ -183,27 +185,16 @@ describe('property: every frame gets a protocol answer and the connection surviv
 
 describe('raw frames', () => {
   /** A raw client whose connection_established arrived. */
-  async function rawClient(): Promise<RawWebSocket> {
-    const client = await RawWebSocket.open(t.port, t.appPath);
-    expect(client.messages()[0]?.event).toBe('pusher:connection_established');
+  async function rawClient(): Promise<BareClient> {
+    const client = await BareClient.open(t.port, t.appPath);
+    expect(client.frames[0]?.event).toBe('pusher:connection_established');
     return client;
-  }
-
-  /** The server still answers this raw client (a ping round trip). */
-  async function stillAnswers(client: RawWebSocket): Promise<void> {
-    const before = client.messages().filter((m) => m.event === 'pusher:pong').length;
-    client.sendText('{"event":"pusher:ping","data":{}}');
-    await waitFor(
-      () => client.messages().filter((m) => m.event === 'pusher:pong').length > before,
-      5000,
-      'pong on the raw client',
-    );
   }
 
   const closesWith = async (bytes: Buffer, code: number) => {
     const client = await rawClient();
-    client.send(bytes);
-    const closed = await client.waitForClose();
+    client.sendBytes(bytes);
+    const closed = await client.closed();
     expect(closed.code).toBe(code);
     await waitFor(() => client.ended, 5000, 'server to drop the socket');
     await bystander.tick();
@@ -241,48 +232,40 @@ describe('raw frames', () => {
 
   it('a frame over max_message_size (under maxPayload): pusher:error, connection stays', async () => {
     const client = await rawClient();
-    client.sendText(
-      JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'x'.repeat(MAX_MESSAGE_SIZE) } }),
-    );
-    await waitFor(
-      () => client.messages().some((m) => m.event === 'pusher:error'),
-      5000,
-      'pusher:error for the large frame',
-    );
-    const error = client.messages().find((m) => m.event === 'pusher:error');
+    client.send({ event: 'pusher:subscribe', data: { channel: 'x'.repeat(MAX_MESSAGE_SIZE) } });
+    await waitFor(() => client.all('pusher:error').length > 0, 5000, 'pusher:error for the large frame');
+    const error = client.all('pusher:error')[0];
     expect(JSON.stringify(error?.data)).toMatch(/Message too large/);
-    await stillAnswers(client);
+    await roundTrip(client);
     client.destroy();
   });
 
   it('a binary frame: pusher:error, connection stays', async () => {
     const client = await rawClient();
-    client.send(encodeFrame(Opcode.Binary, Buffer.from([0, 1, 2, 255])));
-    await waitFor(() => client.messages().some((m) => m.event === 'pusher:error'), 5000, 'binary refusal');
-    await stillAnswers(client);
-    expect(client.closeFrame()).toBeUndefined();
+    client.sendBytes(encodeFrame(Opcode.Binary, Buffer.from([0, 1, 2, 255])));
+    await waitFor(() => client.all('pusher:error').length > 0, 5000, 'binary refusal');
+    await roundTrip(client);
+    expect(client.closeCode).toBeUndefined();
     client.destroy();
   });
 
   it('a text message in three fragments with a ping between them is one message', async () => {
     const client = await rawClient();
     const text = JSON.stringify(subscribeFrame('fragmented'));
-    client.send(encodeFrame(Opcode.Text, text.slice(0, 10), { fin: false }));
-    client.send(encodeFrame(Opcode.Ping, 'mid'));
-    client.send(encodeFrame(Opcode.Continuation, text.slice(10, 20), { fin: false }));
-    client.send(encodeFrame(Opcode.Continuation, text.slice(20)));
+    client.sendBytes(encodeFrame(Opcode.Text, text.slice(0, 10), { fin: false }));
+    client.sendBytes(encodeFrame(Opcode.Ping, 'mid'));
+    client.sendBytes(encodeFrame(Opcode.Continuation, text.slice(10, 20), { fin: false }));
+    client.sendBytes(encodeFrame(Opcode.Continuation, text.slice(20)));
     await waitFor(
-      () => client.messages().some((m) => m.event === 'pusher_internal:subscription_succeeded'),
+      () => client.all('pusher_internal:subscription_succeeded').length > 0,
       5000,
       'subscription from fragments',
     );
-    expect(client.frames.some((f) => f.opcode === Opcode.Pong && f.payload.toString() === 'mid')).toBe(true);
-    await sdkFor(t as unknown as TestServer).trigger('fragmented', 'hello', 'x');
-    await waitFor(
-      () => client.messages().some((m) => m.event === 'hello'),
-      5000,
-      'event on the fragmented sub',
+    expect(client.wireFrames.some((f) => f.opcode === Opcode.Pong && f.payload.toString() === 'mid')).toBe(
+      true,
     );
+    await sdkFor(t).trigger('fragmented', 'hello', 'x');
+    await waitFor(() => client.all('hello').length > 0, 5000, 'event on the fragmented sub');
     client.destroy();
   });
 
@@ -290,8 +273,8 @@ describe('raw frames', () => {
     const client = await rawClient();
     const piece = 'b'.repeat(MAX_MESSAGE_SIZE);
     for (let i = 0; i < 6; i++)
-      client.send(encodeFrame(i === 0 ? Opcode.Text : Opcode.Continuation, piece, { fin: false }));
-    const closed = await client.waitForClose();
+      client.sendBytes(encodeFrame(i === 0 ? Opcode.Text : Opcode.Continuation, piece, { fin: false }));
+    const closed = await client.closed();
     expect(closed.code).toBe(1009);
   });
 
@@ -306,9 +289,9 @@ describe('raw frames', () => {
       `{"event":"client-x","channel":"private-a","data":${'9'.repeat(3000)}}`,
       '{"event":"pusher:signin","data":{"auth":-1e308,"user_data":NaN}}',
     ];
-    for (const input of inputs) client.sendText(input);
-    await stillAnswers(client);
-    const errors = client.messages().filter((m) => m.event === 'pusher:error');
+    for (const input of inputs) client.send(input);
+    await roundTrip(client);
+    const errors = client.all('pusher:error');
     expect(errors.length).toBe(inputs.length);
     client.destroy();
     await bystander.tick();

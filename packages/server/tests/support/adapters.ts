@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type RedisHandle, waitFor } from '@react-reverb/test-helpers';
 import { pino } from 'pino';
-import type { RedisConfig } from '../../src/config/config';
 import {
   type Adapter,
   type AdapterMessage,
@@ -18,6 +17,7 @@ import {
   type QueryOf,
 } from '../../src/scaling/adapter';
 import { type AdapterLogger, RedisAdapter, type RedisAdapterOptions } from '../../src/scaling/redis-adapter';
+import { redisConfig } from './redis';
 
 export class RecordingNode implements LocalNode {
   readonly applied: AdapterMessage[] = [];
@@ -97,17 +97,6 @@ export function recordingLogger(): { logger: AdapterLogger; lines: () => Record<
     },
   });
   return { logger: pino({ level: 'debug' }, stream), lines: () => lines };
-}
-
-export function redisConfig(redis: RedisHandle): RedisConfig {
-  return {
-    url: redis.url,
-    host: '127.0.0.1',
-    port: redis.port,
-    username: undefined,
-    password: undefined,
-    db: 0,
-  };
 }
 
 export type RedisNodeOptions = Partial<Omit<RedisAdapterOptions, 'apps'>>;

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Pusher from 'pusher';
+import type Pusher from 'pusher';
+import { sdkFor } from './auth';
 import type { Target } from './target';
 
 /** A user of the pretend Laravel app; clients name themselves with `Authorization: Bearer <id>`. */
@@ -63,21 +64,6 @@ function phpSigned(secret: string, key: string, signed: string): string {
 /** Authorization header value that makes the backend treat a request as coming from `userId`. */
 export function bearer(userId: string): Record<string, string> {
   return { Authorization: `Bearer ${userId}` };
-}
-
-/** The `pusher` SDK configured for the target (plain HTTP on 127.0.0.1). */
-export function sdkFor(target: Target, extra: { encryptionMasterKeyBase64?: string; secret?: string } = {}) {
-  return new Pusher({
-    appId: target.app.id,
-    key: target.app.key,
-    secret: extra.secret ?? target.app.secret,
-    host: target.host,
-    port: String(target.port),
-    useTLS: false,
-    ...(extra.encryptionMasterKeyBase64
-      ? { encryptionMasterKeyBase64: extra.encryptionMasterKeyBase64 }
-      : {}),
-  });
 }
 
 /**

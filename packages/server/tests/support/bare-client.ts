@@ -1,15 +1,17 @@
 /**
- * A WebSocket client written on a bare TCP socket, for what `ws` refuses to send (invalid UTF-8, bad
- * opcodes, hand-made fragments) and for clients that misbehave at the TCP level (stop reading, dribble
- * headers). Frames from the server are parsed by hand, so close frames and their codes are visible.
+ * The raw client on a bare TCP socket, for what `ws` refuses to send (invalid UTF-8, bad opcodes,
+ * hand-made fragments) and for clients that misbehave at the TCP level (stop reading, never answer a
+ * ping or a close frame). Frames from the server are parsed by hand, so close frames and their codes are
+ * visible the moment they arrive; text frames are recorded like RawClient's (raw-client.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import { waitFor } from '@react-reverb/test-helpers';
+import { ReceivedFrames } from './raw-client';
 
 export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
 
-export interface ServerFrame {
+export interface WireFrame {
   readonly opcode: number;
   readonly fin: boolean;
   readonly payload: Buffer;
@@ -45,15 +47,42 @@ export function encodeFrame(
   return Buffer.concat([header, key, masked]);
 }
 
-export class RawWebSocket {
-  /** Parsed frames from the server, in order. */
-  readonly frames: ServerFrame[] = [];
+/** The HTTP upgrade request of a WebSocket handshake, ready to write on a TCP socket. */
+export function upgradeRequest(port: number, path: string, headers: Record<string, string> = {}): string {
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    'Sec-WebSocket-Version: 13',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** A plain TCP connection to the server, nothing sent yet (slowloris tests write by hand). */
+export async function connectTcp(port: number): Promise<Socket> {
+  const socket = createConnection({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+export class BareClient extends ReceivedFrames {
+  /** Every frame from the server, control frames included, in order. */
+  readonly wireFrames: WireFrame[] = [];
+  /** The TCP socket closed or failed. */
   ended = false;
+  /** The server's answer to the upgrade request, up to the blank line. */
+  response = '';
   private pending: Buffer = Buffer.alloc(0);
   private upgraded = false;
-  response = '';
 
   private constructor(readonly socket: Socket) {
+    super();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => {
       this.ended = true;
@@ -63,66 +92,27 @@ export class RawWebSocket {
     });
   }
 
-  /** Connects without sending anything (slowloris tests write the request themselves). */
-  static async connect(port: number): Promise<RawWebSocket> {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    return new RawWebSocket(socket);
-  }
-
   /** Connects, completes the upgrade and waits for the first server frame. */
-  static async open(port: number, path: string, headers: Record<string, string> = {}): Promise<RawWebSocket> {
-    const client = await RawWebSocket.connect(port);
-    client.socket.write(upgradeRequest(port, path, headers));
-    await waitFor(() => client.frames.length > 0 || client.ended, 5000, `upgrade of ${path}`);
+  static async open(port: number, path: string, headers: Record<string, string> = {}): Promise<BareClient> {
+    const client = new BareClient(await connectTcp(port));
+    const socket = client.socket;
+    socket.write(upgradeRequest(port, path, headers));
+    await waitFor(() => client.wireFrames.length > 0 || client.ended, 5000, `upgrade of ${path}`);
     if (!client.upgraded) throw new Error(`upgrade refused: ${client.response}`);
     return client;
   }
 
-  /** Text payloads of every data frame received so far (unfragmented frames only: the server never fragments). */
-  texts(): string[] {
-    return this.frames.filter((f) => f.opcode === Opcode.Text).map((f) => f.payload.toString('utf8'));
+  protected get tcp(): Socket {
+    return this.socket;
   }
 
-  /** Parsed JSON messages (`data` left as sent). */
-  messages(): Array<{ event: string; channel?: string; data?: unknown }> {
-    return this.texts().map((t) => JSON.parse(t) as { event: string; channel?: string; data?: unknown });
+  send(frame: string | object): void {
+    this.socket.write(encodeFrame(Opcode.Text, typeof frame === 'string' ? frame : JSON.stringify(frame)));
   }
 
-  socketId(): string {
-    const first = this.messages()[0];
-    if (first?.event !== 'pusher:connection_established') throw new Error('not connected');
-    return (JSON.parse(first.data as string) as { socket_id: string }).socket_id;
-  }
-
-  /** The close frame's code and reason, once one arrived. */
-  closeFrame(): { code: number; reason: string } | undefined {
-    const frame = this.frames.find((f) => f.opcode === Opcode.Close);
-    if (!frame) return undefined;
-    return {
-      code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005,
-      reason: frame.payload.subarray(2).toString('utf8'),
-    };
-  }
-
-  async waitForClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
-    await waitFor(() => this.closeFrame() !== undefined, timeoutMs, 'close frame');
-    return this.closeFrame() as { code: number; reason: string };
-  }
-
-  send(frame: Buffer): void {
-    this.socket.write(frame);
-  }
-
-  sendText(text: string): void {
-    this.socket.write(encodeFrame(Opcode.Text, text));
-  }
-
-  destroy(): void {
-    this.socket.destroy();
+  /** Writes bytes exactly as given: hand-made frames, fragments, garbage. */
+  sendBytes(bytes: Buffer): void {
+    this.socket.write(bytes);
   }
 
   private onData(chunk: Buffer): void {
@@ -144,11 +134,17 @@ export class RawWebSocket {
     for (;;) {
       const frame = this.parseOne();
       if (!frame) return;
-      this.frames.push(frame);
+      this.wireFrames.push(frame);
+      // Unfragmented text frames only: the server never fragments.
+      if (frame.opcode === Opcode.Text) this.received(frame.payload.toString('utf8'));
+      if (frame.opcode === Opcode.Close && this.closeCode === undefined) {
+        const code = frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
+        this.closedWith(code, frame.payload.subarray(2).toString('utf8'));
+      }
     }
   }
 
-  private parseOne(): ServerFrame | undefined {
+  private parseOne(): WireFrame | undefined {
     const b = this.pending;
     if (b.length < 2) return undefined;
     const first = b[0] as number;
@@ -170,18 +166,3 @@ export class RawWebSocket {
     return { opcode: first & 0x0f, fin: (first & 0x80) !== 0, payload };
   }
 }
-
-export function upgradeRequest(port: number, path: string, headers: Record<string, string> = {}): string {
-  const lines = [
-    `GET ${path} HTTP/1.1`,
-    `Host: 127.0.0.1:${port}`,
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-    'Sec-WebSocket-Version: 13',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-  ];
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-export const APP_PATH = (key: string) => `/app/${key}?protocol=7&client=js&version=8.6.0&flash=false`;

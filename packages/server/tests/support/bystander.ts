@@ -4,8 +4,8 @@
  */
 import { waitFor } from '@react-reverb/test-helpers';
 import { expect } from 'vitest';
-import { RawClient, subscribeFrame } from '../../helpers/raw-client';
 import { type ApiTarget, signedRequest } from './http';
+import { RawClient } from './raw-client';
 
 export const BYSTANDER_CHANNEL = 'bystander';
 
@@ -19,8 +19,7 @@ export class Bystander {
 
   static async join(target: ApiTarget, wsUrl: string): Promise<Bystander> {
     const client = await RawClient.open(wsUrl);
-    client.send(subscribeFrame(BYSTANDER_CHANNEL));
-    await client.nextEvent('pusher_internal:subscription_succeeded', BYSTANDER_CHANNEL);
+    await client.subscribe(BYSTANDER_CHANNEL);
     return new Bystander(target, client);
   }
 

@@ -17,18 +17,7 @@ export function nextEvent<T = unknown>(
   what: string,
   timeoutMs = EVENT_TIMEOUT_MS,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onEvent = (data: unknown) => {
-      clearTimeout(timer);
-      source.unbind(event, onEvent);
-      resolve(data as T);
-    };
-    const timer = setTimeout(() => {
-      source.unbind(event, onEvent);
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for "${event}" (${what})`));
-    }, timeoutMs);
-    source.bind(event, onEvent);
-  });
+  return nextMatching<T>(source, event, () => true, what, timeoutMs);
 }
 
 /** Like `nextEvent`, but skips events until one satisfies `matches`. */

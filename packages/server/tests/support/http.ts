@@ -1,10 +1,14 @@
-/** Signed (and deliberately mis-signed) HTTP API requests against a test server. */
+/**
+ * HTTP API requests written by hand (signed, mis-signed, malformed) over node:http, for what the `pusher`
+ * SDK would not send; the SDK's own calls are in http-api.ts.
+ */
 import { request as httpRequest } from 'node:http';
 import { signHttpRequest } from '@react-reverb/core/signing';
+import type { AppCredentials } from './auth';
 
 export interface ApiTarget {
   readonly port: number;
-  readonly app: { readonly id: string; readonly key: string; readonly secret: string };
+  readonly app: AppCredentials;
 }
 
 export interface ApiAnswer {
@@ -59,24 +63,40 @@ export function rawRequest(
   });
 }
 
-/** A correctly signed request; `path` is relative to `/apps/{id}` (e.g. `/events`). */
-export function signedRequest(
-  t: ApiTarget,
-  method: 'GET' | 'POST',
-  path: string,
-  options: { body?: string; params?: Record<string, string>; timestamp?: number; appId?: string } = {},
-): Promise<ApiAnswer> {
-  const fullPath = `/apps/${options.appId ?? t.app.id}${path}`;
+export interface SignOptions {
+  readonly body?: string;
+  readonly params?: Record<string, string>;
+  readonly timestamp?: number;
+}
+
+/** `fullPath` (e.g. `/apps/4242/events`) with the query that signs it for `app`, as the SDKs encode it. */
+export function signedPath(
+  app: AppCredentials,
+  method: string,
+  fullPath: string,
+  options: SignOptions = {},
+): string {
   const params = signHttpRequest({
     method,
     path: fullPath,
     params: options.params ?? {},
     ...(options.body === undefined ? {} : { body: options.body }),
-    key: t.app.key,
-    secret: t.app.secret,
+    key: app.key,
+    secret: app.secret,
     ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
   });
-  return rawRequest(t.port, method, `${fullPath}?${queryOf(params)}`, options.body);
+  return `${fullPath}?${queryOf(params)}`;
+}
+
+/** A correctly signed request; `path` is relative to `/apps/{id}` (e.g. `/events`). */
+export function signedRequest(
+  t: ApiTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  options: SignOptions & { appId?: string } = {},
+): Promise<ApiAnswer> {
+  const fullPath = `/apps/${options.appId ?? t.app.id}${path}`;
+  return rawRequest(t.port, method, signedPath(t.app, method, fullPath, options), options.body);
 }
 
 /** A 4xx answer must be JSON `{"error": "<non-empty string>"}`; returns the message. */

@@ -2,7 +2,7 @@ import { waitFor } from '@react-reverb/test-helpers';
 import Pusher, { type Channel, type Options } from 'pusher-js';
 import type { AppBackend } from './app-backend';
 import { bearer } from './app-backend';
-import { EVENT_TIMEOUT_MS, firstOf, nextEvent, withTimeout } from './events';
+import { EVENT_TIMEOUT_MS, firstOf, nextEvent, nextMatching, withTimeout } from './events';
 import type { Target } from './target';
 
 // The Node build of pusher-js (`dist/node/pusher.js`) already is `PusherWithEncryption` (tweetnacl
@@ -45,6 +45,25 @@ export async function subscribed(client: Pusher, channelName: string): Promise<C
     throw new Error(`subscription to ${channelName} failed: ${JSON.stringify(result.data)}`);
   }
   return channel;
+}
+
+/** What pusher-js's `user.watchlist` emits on `online` and `offline`. */
+export interface WatchlistEvent {
+  name: string;
+  user_ids: string[];
+}
+
+/** Matches a watchlist event about user `id`. */
+export const aboutUser = (id: string) => (e: WatchlistEvent) => e.user_ids.includes(id);
+
+/** The next `online` or `offline` event about `userId` on `client`'s watchlist; call it before the action. */
+export function nextWatchlistEvent(
+  client: Pusher,
+  event: 'online' | 'offline',
+  userId: string,
+  what: string,
+): Promise<WatchlistEvent> {
+  return nextMatching<WatchlistEvent>(client.user.watchlist, event, aboutUser(userId), what);
 }
 
 /** Signs in and waits until the server confirmed it (`pusher.user.signinDonePromise`). */

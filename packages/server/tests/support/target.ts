@@ -1,11 +1,13 @@
 import { type ServerHandle, startServer } from '@react-reverb/test-helpers';
+import type { AppCredentials } from './auth';
+import { PUSHER_JS_QUERY } from './raw-client';
 
 /** The server under test, as a third-party client sees it: where to connect and which app to use. */
 export interface Target {
   readonly host: string;
   readonly port: number;
   readonly httpUrl: string;
-  readonly app: { readonly id: string; readonly key: string; readonly secret: string };
+  readonly app: AppCredentials;
   /** Stops the server if this suite started it; an external target is left running. */
   stop(): Promise<void>;
   /** Stops and starts the server again on the same port (a deploy); absent for an external target. */
@@ -37,6 +39,25 @@ export async function startTarget(): Promise<Target> {
       server = await server.restart();
     },
   };
+}
+
+/**
+ * A server this suite started some other way (a cluster node, a server with several apps) as a Target for
+ * `app` (default: its first app). Stopping it stays with whoever started it.
+ */
+export function targetOf(handle: ServerHandle, app: AppCredentials = handle.app): Target {
+  return {
+    host: handle.host,
+    port: handle.port,
+    httpUrl: handle.httpUrl,
+    app: { id: app.id, key: app.key, secret: app.secret },
+    async stop() {},
+  };
+}
+
+/** Where a raw client connects to the target, as pusher-js would. */
+export function wsUrlOf(target: Target): string {
+  return `ws://${target.host}:${target.port}/app/${target.app.key}?${PUSHER_JS_QUERY}`;
 }
 
 function externalTarget(raw: string): Target {
