@@ -6,20 +6,21 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { signHttpRequest } from '@react-reverb/core/signing';
 import { waitFor } from '@react-reverb/test-helpers';
-import Pusher from 'pusher';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defineConfig } from '../../src/config/config';
 import { createReverbServer } from '../../src/server';
+import { sdkFor } from '../support/auth';
+import { signedPath } from '../support/http';
+import { PUSHER_JS_QUERY } from '../support/raw-client';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const CLIENTS = Number(process.env.STRESS_CLIENTS ?? 2000);
 const APP = { id: '6161', key: 'leak-key', secret: 'leak-secret', client_events: true } as const;
-const signer = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1' });
+const signer = sdkFor({ app: APP });
 
 function heapMb(): number {
   gc();
@@ -34,9 +35,7 @@ function resources(): Record<string, number> {
 }
 
 async function openClient(port: number, index: number): Promise<{ ws: WebSocket; events: number }> {
-  const ws = new WebSocket(
-    `ws://127.0.0.1:${port}/app/${APP.key}?protocol=7&client=js&version=8.6.0&flash=false`,
-  );
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?${PUSHER_JS_QUERY}`);
   const client = { ws, events: 0 };
   await new Promise<void>((resolve, reject) => {
     const presence = index % 40 === 0; // at most 50 members: under the default limit of 100
@@ -67,10 +66,9 @@ async function openClient(port: number, index: number): Promise<{ ws: WebSocket;
 }
 
 async function trigger(port: number, channels: string[], seq: number): Promise<void> {
-  const path = `/apps/${APP.id}/events`;
   const body = JSON.stringify({ name: 'tick', channels, data: String(seq) });
-  const params = signHttpRequest({ method: 'POST', path, body, key: APP.key, secret: APP.secret });
-  const response = await fetch(`http://127.0.0.1:${port}${path}?${new URLSearchParams(params)}`, {
+  const path = signedPath(APP, 'POST', `/apps/${APP.id}/events`, { body });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method: 'POST',
     body,
     headers: { 'Content-Type': 'application/json' },

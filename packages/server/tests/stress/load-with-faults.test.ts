@@ -8,7 +8,6 @@
  * the clients leave, node A's open descriptors and memory return near baseline.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { signHttpRequest } from '@react-reverb/core/signing';
 import {
   type RedisHandle,
   type ServerHandle,
@@ -16,14 +15,16 @@ import {
   startServer,
   waitFor,
 } from '@react-reverb/test-helpers';
-import Pusher from 'pusher';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { sdkFor } from '../support/auth';
+import { signedPath } from '../support/http';
+import { PUSHER_JS_QUERY } from '../support/raw-client';
 
 const CLIENTS = Number(process.env.STRESS_CLIENTS ?? 2000);
 const PRESENCE_PER_NODE = 20;
 const APP = { id: '5151', key: 'stress-key', secret: 'stress-secret', client_events: true } as const;
-const signer = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1' });
+const signer = sdkFor({ app: APP });
 
 /** A bare client: counts every `tick` sequence number it receives. */
 class LoadClient {
@@ -34,9 +35,7 @@ class LoadClient {
   private constructor(readonly ws: WebSocket) {}
 
   static open(port: number, presenceUser?: string): Promise<LoadClient> {
-    const ws = new WebSocket(
-      `ws://127.0.0.1:${port}/app/${APP.key}?protocol=7&client=js&version=8.6.0&flash=false`,
-    );
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?${PUSHER_JS_QUERY}`);
     const client = new LoadClient(ws);
     return new Promise((resolve, reject) => {
       let pending = presenceUser === undefined ? 1 : 2;
@@ -84,21 +83,16 @@ async function openMany(port: number, count: number, presencePrefix: string): Pr
 }
 
 async function signedGet(node: ServerHandle, path: string): Promise<Record<string, unknown>> {
-  const full = `/apps/${APP.id}${path}`;
-  const params = signHttpRequest({ method: 'GET', path: full, key: APP.key, secret: APP.secret });
-  const query = new URLSearchParams(params).toString();
-  const response = await fetch(`${node.httpUrl}${full}?${query}`);
+  const response = await fetch(`${node.httpUrl}${signedPath(APP, 'GET', `/apps/${APP.id}${path}`)}`);
   return (await response.json()) as Record<string, unknown>;
 }
 
 /** One trigger of `tick` number `seq` through `node`; true when answered 200. */
 async function trigger(node: ServerHandle, seq: number): Promise<boolean> {
-  const full = `/apps/${APP.id}/events`;
   const body = JSON.stringify({ name: 'tick', channels: ['load'], data: String(seq) });
-  const params = signHttpRequest({ method: 'POST', path: full, body, key: APP.key, secret: APP.secret });
-  const query = new URLSearchParams(params).toString();
+  const path = signedPath(APP, 'POST', `/apps/${APP.id}/events`, { body });
   try {
-    const response = await fetch(`${node.httpUrl}${full}?${query}`, {
+    const response = await fetch(`${node.httpUrl}${path}`, {
       method: 'POST',
       body,
       headers: { 'Content-Type': 'application/json' },
