@@ -12,7 +12,7 @@ const OFFICIAL = { key: '278d425bdf160c739803', secret: '7ad3773142a6692b25b8', 
 const DEMO = { key: 'demo-key-0001', secret: 'demo-secret-0001', socketId: '1234.5678' };
 const MASTER_KEY = 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=';
 
-describe('protocol.md §6.2 channel vectors', () => {
+describe('docs/protocol.md §6.2 channel vectors', () => {
   it('official private-foobar', () => {
     expect(signChannel({ ...OFFICIAL, channel: 'private-foobar' })).toBe(
       '278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4',
@@ -59,7 +59,7 @@ describe('protocol.md §6.2 channel vectors', () => {
   });
 });
 
-describe('protocol.md §6.4 shared secret', () => {
+describe('docs/protocol.md §6.4 shared secret', () => {
   it('reproduces the vector', () => {
     expect(encryptedSharedSecret('private-encrypted-vault', MASTER_KEY)).toBe(
       'u0V/HwEMaXw1MXzYL8NtEPFPqyUSB24/LQHzwwpH7AM=',

@@ -149,7 +149,7 @@ describe('connecting', () => {
   });
 });
 
-describe('close codes (protocol.md §4)', () => {
+describe('close codes (docs/protocol.md §4)', () => {
   it.each([4001, 4003, 4009, 4050, 4099, 4300, 4399])('%i stops for good: failed, no reconnect', (code) => {
     const client = connected();
     FakeWebSocket.last.serverClose(code, 'refused');
@@ -370,7 +370,7 @@ describe('disconnect', () => {
   });
 });
 
-describe('activity and pong timeouts (protocol.md §9)', () => {
+describe('activity and pong timeouts (docs/protocol.md §9)', () => {
   it('pings after the server activity_timeout, and reconnects at once without a reply', () => {
     const client = connected({}, '1.1', 30);
     const socket = FakeWebSocket.last;

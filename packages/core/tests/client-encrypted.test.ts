@@ -11,7 +11,7 @@ const sharedSecret = (channel: string) =>
     .update(Buffer.concat([Buffer.from(channel), MASTER_KEY]))
     .digest('base64');
 
-/** What the pusher SDK puts in `data` for an encrypted channel (protocol.md §6.4). */
+/** What the pusher SDK puts in `data` for an encrypted channel (docs/protocol.md §6.4). */
 function encrypt(channel: string, payload: unknown, secret = sharedSecret(channel)): string {
   const nonce = nacl.randomBytes(24);
   const box = nacl.secretbox(
@@ -63,7 +63,7 @@ describe('decrypt (the ./encrypted entry)', () => {
     expect(decrypt(sharedSecret('private-encrypted-vault'), JSON.parse(data))).toEqual({ gold: 3 });
   });
 
-  it('matches the shared-secret vector of protocol.md §6.4', () => {
+  it('matches the shared-secret vector of docs/protocol.md §6.4', () => {
     expect(sharedSecret('private-encrypted-vault')).toBe('u0V/HwEMaXw1MXzYL8NtEPFPqyUSB24/LQHzwwpH7AM=');
   });
 

@@ -30,7 +30,7 @@ function refused<T>(result: DecodeResult<T>): ProtocolError {
   return result.error;
 }
 
-// Literal frames of protocol.md §3, server → client.
+// Literal frames of docs/protocol.md §3, server → client.
 const S2C = {
   established:
     '{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"123.456\\",\\"activity_timeout\\":120}"}',
@@ -59,7 +59,7 @@ const S2C = {
     '{"event":"pusher_internal:subscription_count","channel":"orders","data":"{\\"subscription_count\\":3}"}',
 } as const;
 
-// Literal frames of protocol.md §3, client → server.
+// Literal frames of docs/protocol.md §3, client → server.
 const PRESENCE_AUTH = 'demo-key-0001:6f72a26c09b03f4efddb1f41d81cd034da94f91508a15c6e7cf171ec2935ea86';
 const C2S = {
   ping: '{"event":"pusher:ping","data":{}}',

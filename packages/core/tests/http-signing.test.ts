@@ -29,7 +29,7 @@ function failure(result: HttpVerification): string {
   return result.error;
 }
 
-describe('protocol.md §7.2 vectors', () => {
+describe('docs/protocol.md §7.2 vectors', () => {
   it('official example: MD5, signing string and signature', () => {
     const body = '{"name":"foo","channels":["project-3"],"data":"{\\"some\\":\\"data\\"}"}';
     expect(md5Hex(body)).toBe('ec365a775a4cd0599faeb73354201b6f');

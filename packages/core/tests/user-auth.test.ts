@@ -5,7 +5,7 @@ import { signChannel, signUser, verifyUserAuth } from '../src/signing';
 const OFFICIAL = { key: '278d425bdf160c739803', secret: '7ad3773142a6692b25b8', socketId: '1234.1234' };
 const DEMO = { key: 'demo-key-0001', secret: 'demo-secret-0001', socketId: '1234.5678' };
 
-describe('protocol.md §6.2 user sign-in vectors', () => {
+describe('docs/protocol.md §6.2 user sign-in vectors', () => {
   it('official {"id":"12345"}', () => {
     expect(signUser({ ...OFFICIAL, userData: '{"id":"12345"}' })).toBe(
       '278d425bdf160c739803:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba',

@@ -7,7 +7,7 @@ import { signWebhook, verifyWebhook } from '../src/signing';
 const DEMO = { appId: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001' };
 const BODY = '{"time_ms":1700000000123,"events":[{"name":"channel_occupied","channel":"orders"}]}';
 
-describe('protocol.md §8 webhook signature', () => {
+describe('docs/protocol.md §8 webhook signature', () => {
   it('reproduces the demo vector', () => {
     expect(signWebhook(DEMO.secret, BODY)).toBe(
       '764deb0cbf7059976fab7a401b68a235230a0e17a060e26256000dd213c1077b',

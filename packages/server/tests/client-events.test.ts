@@ -1,4 +1,4 @@
-/** Client events (whispers), every rule of protocol.md §3.10, with literal frames. */
+/** Client events (whispers), every rule of docs/protocol.md §3.10, with literal frames. */
 import { describe, expect, it } from 'vitest';
 import { joinPresence, joinPrivate } from './support/auth';
 import { rawClients } from './support/raw-client';

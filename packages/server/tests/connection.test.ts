@@ -1,5 +1,5 @@
 /**
- * The server-side activity probe of protocol.md §9: after activity_timeout seconds of silence the
+ * The server-side activity probe of docs/protocol.md §9: after activity_timeout seconds of silence the
  * server sends pusher:ping (and a ping control frame); no answer within ping_interval → 4201.
  */
 import { waitFor } from '@react-reverb/test-helpers';

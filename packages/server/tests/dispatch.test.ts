@@ -1,5 +1,5 @@
 /**
- * Every client frame of protocol.md §3 and every error the server answers with, as literal frames:
+ * Every client frame of docs/protocol.md §3 and every error the server answers with, as literal frames:
  * ping/pong, subscribe (all channel kinds), subscription failures (§3.6), unsubscribe, malformed input.
  */
 import { describe, expect, it } from 'vitest';

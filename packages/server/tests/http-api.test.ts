@@ -1,5 +1,5 @@
 /**
- * The HTTP API (protocol.md §7) with the official `pusher` SDK for every endpoint, plus raw bad
+ * The HTTP API (docs/protocol.md §7) with the official `pusher` SDK for every endpoint, plus raw bad
  * requests (every error is JSON `{"error": ...}` with the right 4xx) and a PHP/Guzzle-style request.
  */
 import { request } from 'node:http';

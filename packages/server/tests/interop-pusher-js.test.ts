@@ -127,7 +127,7 @@ describe('private channels', () => {
     // The backend answered 200: this error can only come from the WebSocket server.
     expect(backend.requests.find((r) => r.channelName === name)?.status).toBe(200);
     expect(error.type).toBe('AuthError');
-    // protocol.md §3.6: first a pusher:error 4009 (hosted parity), then the channel's subscription_error.
+    // docs/protocol.md §3.6: first a pusher:error 4009 (hosted parity), then the channel's subscription_error.
     expect(connectionErrors).toContainEqual({
       type: 'PusherError',
       data: expect.objectContaining({ code: 4009 }),

@@ -271,7 +271,7 @@ describe('users: sendToUser and terminateUserConnections', () => {
 
 // pusher-http-php (Laravel's broadcaster) talks to the API through Guzzle: query values percent-encoded
 // per RFC 3986 (`%20`, `%2C`), the singular `channel` key for one channel, and json_encode's `\/`.
-// Signed here by hand, following protocol.md §7.2, so nothing of the node SDK is involved.
+// Signed here by hand, following docs/protocol.md §7.2, so nothing of the node SDK is involved.
 describe('a request shaped like pusher-http-php', () => {
   const signed = (method: 'GET' | 'POST', path: string, query: Record<string, string>, body = '') => {
     const params: Record<string, string> = {

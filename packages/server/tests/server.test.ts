@@ -1,5 +1,5 @@
 /**
- * Connection checks and close codes of protocol.md §1, the handshake, /up, and 404s — against the
+ * Connection checks and close codes of docs/protocol.md §1, the handshake, /up, and 404s — against the
  * real server on a free port, with literal frames.
  */
 

@@ -1,4 +1,4 @@
-/** User sign-in, #server-to-user- channels and watchlists (protocol.md §3.11, §3.12). */
+/** User sign-in, #server-to-user- channels and watchlists (docs/protocol.md §3.11, §3.12). */
 import { describe, expect, it } from 'vitest';
 import { sdkFor, signIn, userAuth } from './support/auth';
 import { dataOf, rawClients, subscribeFrame } from './support/raw-client';

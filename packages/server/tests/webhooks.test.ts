@@ -1,5 +1,5 @@
 /**
- * Webhooks (protocol.md §8) against a real HTTP receiver, verified with the official `pusher` SDK's
+ * Webhooks (docs/protocol.md §8) against a real HTTP receiver, verified with the official `pusher` SDK's
  * webhook helper: signatures, exact Content-Type, every event kind, the reconnect window, batching,
  * retries, and the flush on shutdown.
  */
@@ -71,7 +71,7 @@ describe('delivery', () => {
     expect(tampered.isValid()).toBe(false);
   });
 
-  it('sends every event kind with the fields of protocol.md §8', async () => {
+  it('sends every event kind with the fields of docs/protocol.md §8', async () => {
     const { t, receiver } = await setup({}, { webhookDelayMs: 200 }, { client_events: true });
     const a = await connect(t);
     const b = await connect(t);

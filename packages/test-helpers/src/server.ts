@@ -9,7 +9,7 @@ import { waitFor } from './wait';
 const here = dirname(fileURLToPath(import.meta.url));
 export const REVERB_BIN = resolve(here, '../../server/bin/reverb.js');
 
-/** The demo app of protocol.md's vectors. */
+/** The demo app of the vectors in docs/protocol.md §6.2 and §7.2. */
 export const DEMO_APP = { id: '4242', key: 'demo-key-0001', secret: 'demo-secret-0001' } as const;
 
 /** The demo app with every optional feature on: client events, sign-in, subscription counts, watchlists. */

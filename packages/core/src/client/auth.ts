@@ -1,5 +1,5 @@
 /**
- * Channel authorization and user authentication (protocol.md §6.3): a custom async function, or a
+ * Channel authorization and user authentication (docs/protocol.md §6.3): a custom async function, or a
  * form-encoded POST to the endpoint as pusher-js and Echo send it, with `X-CSRF-TOKEN` and `X-Socket-ID`.
  */
 import { AuthError } from './errors';

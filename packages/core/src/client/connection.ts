@@ -1,5 +1,5 @@
 /**
- * The connection state machine (react-client.md §5.8, protocol.md §4 and §9): one socket at a time,
+ * The connection state machine (docs/architecture.md §8.2, docs/protocol.md §4 and §9): one socket at a time,
  * the close-code policy, back-off with jitter, the activity/pong timeouts and the browser's
  * online/offline/visibility hints. It knows nothing of channels: frames other than the handshake,
  * ping and pong go to `onMessage`.
@@ -37,7 +37,7 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 /** Sent as `version` in the socket URL. */
 export const CLIENT_VERSION = '0.1.0';
 
-/** The socket URL of protocol.md §1; `tls` turns true after a 4000 close. */
+/** The socket URL of docs/protocol.md §1; `tls` turns true after a 4000 close. */
 function socketUrl(options: ReverbClientOptions, tls: boolean): string {
   const { url, key, port = tls ? 443 : 80 } = options;
   const base = url

@@ -142,7 +142,7 @@ export interface UserAuthentication {
 }
 
 /**
- * Opens `private-encrypted-` payloads (protocol.md §6.4); throws when a payload does not open.
+ * Opens `private-encrypted-` payloads (docs/protocol.md §6.4); throws when a payload does not open.
  * `@react-reverb/core/encrypted` (tweetnacl) is one: the module itself satisfies this interface.
  */
 export interface Decryptor {

@@ -1,5 +1,5 @@
 /**
- * User sign-in (protocol.md §3.11–§3.12): authenticate, `pusher:signin`, then listen on
+ * User sign-in (docs/protocol.md §3.11–§3.12): authenticate, `pusher:signin`, then listen on
  * `#server-to-user-{id}` and keep the watchlist. A sign-in lasts one socket, so it is redone after
  * every reconnect while the user has asked to be signed in.
  */

@@ -2,7 +2,7 @@ import { MAX_CLIENT_EVENTS_PER_SECOND } from '../protocol/limits';
 import type { TimerProvider } from './types';
 
 /**
- * The server allows 10 client events per second per connection (protocol.md §3.10, 4301 beyond);
+ * The server allows 10 client events per second per connection (docs/protocol.md §3.10, 4301 beyond);
  * spacing sends this far apart keeps any one-second window at 9 or fewer.
  */
 export const WHISPER_SPACING_MS = Math.ceil(1000 / (MAX_CLIENT_EVENTS_PER_SECOND - 1));

@@ -1,5 +1,5 @@
 /**
- * `@react-reverb/core/encrypted`: opens `private-encrypted-` payloads (protocol.md §6.4) with NaCl
+ * `@react-reverb/core/encrypted`: opens `private-encrypted-` payloads (docs/protocol.md §6.4) with NaCl
  * secretbox from tweetnacl. A separate entry so the main bundle never carries tweetnacl: pass
  * `encryption: () => import('@react-reverb/core/encrypted')` to the client and it is loaded on the first
  * encrypted channel (this module is itself a `Decryptor`).

@@ -1,6 +1,6 @@
 import { MAX_CHANNEL_NAME_LENGTH } from './limits';
 
-/** Channel kinds by name prefix (protocol.md §5). */
+/** Channel kinds by name prefix (docs/protocol.md §5). */
 export type ChannelType =
   | 'server-to-user'
   | 'private-encrypted-cache'

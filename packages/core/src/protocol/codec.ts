@@ -1,5 +1,5 @@
 /**
- * Frames ⇄ messages (protocol.md §2). Decoding never throws: it returns a result or a
+ * Frames ⇄ messages (docs/protocol.md §2). Decoding never throws: it returns a result or a
  * `ProtocolError` carrying the Pusher code to answer with.
  */
 import { RECONNECT_IMMEDIATELY } from './error-codes';

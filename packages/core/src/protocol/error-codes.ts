@@ -1,5 +1,5 @@
 /**
- * Pusher error and close codes (protocol.md §4) with what a client should do on each.
+ * Pusher error and close codes (docs/protocol.md §4) with what a client should do on each.
  * One table: the server takes messages from it, the client takes the reconnect policy.
  */
 export type ReconnectPolicy =
@@ -74,7 +74,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCodeValue, ErrorCodeInfo>> = {
 };
 
 /**
- * What a client does when the socket closes with `code` (protocol.md §4 ranges, pusher-js specifics):
+ * What a client does when the socket closes with `code` (docs/protocol.md §4 ranges, pusher-js specifics):
  * 4000–4099 stop (4000 reconnects now over TLS), 4100–4199 back off, 4200–4299 now, ≥ 4300 stop,
  * 1002–1004 back off, anything else retry shortly.
  */

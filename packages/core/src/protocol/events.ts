@@ -1,5 +1,5 @@
 /**
- * Wire event names of the Pusher Channels protocol 7, verbatim (protocol.md §3).
+ * Wire event names of the Pusher Channels protocol 7, verbatim (docs/protocol.md §3).
  * `pusher:*` are protocol events either side may send; `pusher_internal:*` only the server sends.
  *
  * Each name is also its own constant: a bundler drops the ones a client does not use, while an
@@ -55,7 +55,7 @@ export function isClientEventName(event: string): boolean {
   return event.startsWith(CLIENT_EVENT_PREFIX);
 }
 
-/** Names reserved for the protocol: an HTTP trigger may not use them (protocol.md §5 [decision]). */
+/** Names reserved for the protocol: an HTTP trigger may not use them (docs/protocol.md §5, Decision). */
 export function isReservedEventName(event: string): boolean {
   return event.startsWith(PUSHER_EVENT_PREFIX) || event.startsWith(INTERNAL_EVENT_PREFIX);
 }

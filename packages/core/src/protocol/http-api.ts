@@ -1,5 +1,5 @@
 /**
- * The HTTP API's bodies and answers (protocol.md §7.3). The server validates requests against
+ * The HTTP API's bodies and answers (docs/protocol.md §7.3). The server validates requests against
  * these; SDK-compatible clients build them.
  */
 

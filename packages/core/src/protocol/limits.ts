@@ -6,7 +6,7 @@ export const PONG_TIMEOUT_MS = 30_000;
 /** pusher-js default for its own activity timeout, in milliseconds. */
 export const CLIENT_ACTIVITY_TIMEOUT_MS = 120_000;
 
-/** Limits of protocol.md §7.4 (hosted Pusher defaults; the server makes them configurable). */
+/** Limits of docs/protocol.md §7.4 (hosted Pusher defaults; the server makes them configurable). */
 export const Limits = {
   /** Event `data` size, HTTP or client event, in bytes. */
   MAX_EVENT_DATA_BYTES: 10_240,
@@ -28,7 +28,7 @@ export const Limits = {
   MAX_CLOSE_REASON_BYTES: 123,
 } as const;
 
-/** Timing of protocol.md §9. */
+/** Timing of docs/protocol.md §9. */
 export const Timing = {
   /** What we suggest to clients in `connection_established`, in seconds ([decision]). */
   ACTIVITY_TIMEOUT_SECONDS: 120,

@@ -1,5 +1,5 @@
 /**
- * Every message of the Pusher Channels protocol 7 (protocol.md §3), in its decoded form.
+ * Every message of the Pusher Channels protocol 7 (docs/protocol.md §3), in its decoded form.
  * These types are the documentation of the wire: `codec.ts` turns them into frames and back.
  */
 import type { InternalEvent, PusherEvent } from './events';

@@ -1,4 +1,4 @@
-/** Webhook bodies (protocol.md §8). */
+/** Webhook bodies (docs/protocol.md §8). */
 export type WebhookEvent =
   | { readonly name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; readonly channel: string }
   | { readonly name: 'member_added' | 'member_removed'; readonly channel: string; readonly user_id: string }

@@ -1,7 +1,7 @@
 import { timingSafeEqualHex } from './hmac';
 
 /**
- * Checks an `auth` value of the form `{key}:{hex}` (protocol.md §6.1) against the expected digest.
+ * Checks an `auth` value of the form `{key}:{hex}` (docs/protocol.md §6.1) against the expected digest.
  * Splits at the FIRST ':' only, so a key can never smuggle part of the signature.
  */
 export function authMatches(auth: string, key: string, expectedHex: string): boolean {

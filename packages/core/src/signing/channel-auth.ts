@@ -10,7 +10,7 @@ export interface ChannelAuthInput {
   channelData?: string | undefined;
 }
 
-/** The string signed for a channel subscription (protocol.md §6.1). */
+/** The string signed for a channel subscription (docs/protocol.md §6.1). */
 export function channelAuthString(socketId: string, channel: string, channelData?: string): string {
   return channelData === undefined ? `${socketId}:${channel}` : `${socketId}:${channel}:${channelData}`;
 }

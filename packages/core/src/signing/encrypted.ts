@@ -5,7 +5,7 @@ const MASTER_KEY_BYTES = 32;
 
 /**
  * `shared_secret` for a `private-encrypted-*` channel: base64 SHA-256(utf8(channel) ‖ master key)
- * (protocol.md §6.4). Runs on the app server; our WebSocket server never sees the master key.
+ * (docs/protocol.md §6.4). Runs on the app server; our WebSocket server never sees the master key.
  */
 export function encryptedSharedSecret(channel: string, masterKeyBase64: string): string {
   const masterKey = Buffer.from(masterKeyBase64, 'base64');

@@ -16,7 +16,7 @@ export function timingSafeEqualHex(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** Lowercase hex MD5 of the exact body bytes (`body_md5` of protocol.md §7.2). */
+/** Lowercase hex MD5 of the exact body bytes (`body_md5` of docs/protocol.md §7.2). */
 export function md5Hex(body: string | Uint8Array): string {
   const hash = createHash('md5');
   if (typeof body === 'string') hash.update(body, 'utf8');

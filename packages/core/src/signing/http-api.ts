@@ -37,7 +37,7 @@ function flatten(value: string | readonly string[]): string {
 }
 
 /**
- * The string signed for an HTTP API request (protocol.md §7.2): `METHOD\npath\nk=v&…` with every
+ * The string signed for an HTTP API request (docs/protocol.md §7.2): `METHOD\npath\nk=v&…` with every
  * parameter except `auth_signature`, keys lowercased and sorted bytewise, values NOT escaped and
  * arrays comma-joined.
  */
@@ -102,7 +102,7 @@ function isoSeconds(seconds: number): string {
 }
 
 /**
- * Server side of protocol.md §7.2. Error messages may quote what the caller sent and the string to
+ * Server side of docs/protocol.md §7.2. Error messages may quote what the caller sent and the string to
  * sign, never the secret or the expected signature.
  */
 export function verifyHttpRequest(o: VerifyHttpRequestInput): HttpVerification {

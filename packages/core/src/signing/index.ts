@@ -1,5 +1,5 @@
 /**
- * `@react-reverb/core/signing`: every HMAC of the Pusher protocol (protocol.md §6–§8), on
+ * `@react-reverb/core/signing`: every HMAC of the Pusher protocol (docs/protocol.md §6–§8), on
  * node:crypto. Server and app-server code only; browsers never hold the secret.
  */
 

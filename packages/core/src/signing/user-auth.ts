@@ -9,7 +9,7 @@ export interface UserAuthInput {
   userData: string;
 }
 
-/** The string signed for `pusher:signin` (protocol.md §6.1). */
+/** The string signed for `pusher:signin` (docs/protocol.md §6.1). */
 export function userAuthString(socketId: string, userData: string): string {
   return `${socketId}::user::${userData}`;
 }

@@ -1,6 +1,6 @@
 import { hmacSha256Hex, timingSafeEqualHex } from './hmac';
 
-/** `X-Pusher-Signature`: hex HMAC-SHA256 of the raw webhook body (protocol.md §8). */
+/** `X-Pusher-Signature`: hex HMAC-SHA256 of the raw webhook body (docs/protocol.md §8). */
 export function signWebhook(secret: string, body: string): string {
   return hmacSha256Hex(secret, body);
 }

@@ -1,5 +1,5 @@
 /**
- * What the server does with each decoded client frame (protocol.md §3): subscribe, unsubscribe,
+ * What the server does with each decoded client frame (docs/protocol.md §3): subscribe, unsubscribe,
  * sign-in, client events, ping/pong. Every refusal is a coded `pusher:error` (plus
  * `pusher:subscription_error` for subscriptions, §3.6) and the connection stays open.
  */
@@ -99,7 +99,7 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
     return;
   }
   if (channel.length > Limits.DOCUMENTED_CHANNEL_NAME_LENGTH) {
-    // §5 [decision]: accepted up to 200 (what the SDKs allow), but hosted Pusher documents 164.
+    // §5, Decision: accepted up to 200 (what the SDKs allow), but hosted Pusher documents 164.
     context.warn({ appId: conn.app.id, channel }, 'channel name longer than the documented 164 characters');
   }
   if (conn.subscriptions.has(channel)) {

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of protocol.md §7 under `/apps/{id}`: publish (`events`, `batch_events`), query
+ * The HTTP API of docs/protocol.md §7 under `/apps/{id}`: publish (`events`, `batch_events`), query
  * (`channels`, `channels/{name}`, `channels/{name}/users`) and `users/{id}/terminate_connections`.
  * Order of checks: unknown app 404, unknown path 404 / wrong method 405, body over
  * REVERB_MAX_REQUEST_SIZE 413, signature/timestamp/body_md5 401, then the request itself (400/413).

@@ -1,5 +1,5 @@
 /**
- * Webhooks (protocol.md §8): the server's events (hooks.ts) become signed POSTs to each app's URLs.
+ * Webhooks (docs/protocol.md §8): the server's events (hooks.ts) become signed POSTs to each app's URLs.
  *
  * - Per app: `webhooks: [{ url, event_types?, batch_ms?, headers? }]` (or a bare URL string), read by
  *   config/webhooks-config.ts.

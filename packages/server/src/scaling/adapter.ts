@@ -1,5 +1,5 @@
 /**
- * The only seam for scale-out (DESIGN.md §3). Every broadcast and every question the HTTP API asks
+ * The only seam for scale-out (docs/architecture.md §6). Every broadcast and every question the HTTP API asks
  * goes through an `Adapter`, and so does the state a cluster shares (its `state`, cluster-state.ts:
  * presence members, signed-in users, connection counts, cache channels). `LocalAdapter` serves one node;
  * `RedisAdapter` (redis-adapter.ts) publishes to the other nodes too and merges their answers, which is

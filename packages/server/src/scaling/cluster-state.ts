@@ -17,7 +17,7 @@ export type LeaveOutcome = 'last' | 'remaining';
 export interface PresenceMembers {
   /** Distinct user ids in join order. */
   readonly ids: string[];
-  /** `user_info` per id, `null` when the member gave none (protocol.md §3.5). */
+  /** `user_info` per id, `null` when the member gave none (docs/protocol.md §3.5). */
   readonly hash: Record<string, UserInfo>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Server events for what comes later (webhooks, metrics, dashboard): the registry emits them, nothing
- * in this package listens yet. Names follow the webhook names of protocol.md §8.
+ * in this package listens yet. Names follow the webhook names of docs/protocol.md §8.
  */
 import { EventEmitter } from 'node:events';
 

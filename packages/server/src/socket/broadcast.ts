@@ -1,5 +1,5 @@
 /**
- * Encode once, frame once (DESIGN.md §3). A broadcast turns the encoded envelope into one Buffer and,
+ * Encode once, frame once (docs/architecture.md §7). A broadcast turns the encoded envelope into one Buffer and,
  * when `ws` exposes what we need, into one WebSocket frame that is written to every subscriber's TCP
  * socket as is. `Sender.frame` is public in ws; `_sender.sendFrame` is internal, so it is feature-checked
  * here (and only here) and used only while that socket's sender is idle (no compression, nothing

@@ -1,6 +1,6 @@
 /**
  * From an HTTP upgrade to a WebSocket the server accepts or refuses. Connection checks follow
- * protocol.md §1: the upgrade completes, then a refused client gets `pusher:error` with the code and a
+ * docs/protocol.md §1: the upgrade completes, then a refused client gets `pusher:error` with the code and a
  * close with the same code (pusher-js reads the code to decide whether to reconnect).
  */
 import { randomInt } from 'node:crypto';

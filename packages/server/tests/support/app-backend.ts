@@ -48,7 +48,7 @@ export const DEFAULT_USERS: readonly BackendUser[] = [
 /**
  * PHP's `json_encode` with default flags: `/` becomes `\/` and every non-ASCII UTF-16 unit becomes
  * `\uXXXX`. Laravel's broadcaster sends `channel_data`/`user_data` encoded like this, and the server
- * must verify the signature over these exact bytes (protocol.md §6.1).
+ * must verify the signature over these exact bytes (docs/protocol.md §6.1).
  */
 export function phpJsonEncode(value: unknown): string {
   return JSON.stringify(value)

@@ -20,7 +20,7 @@ export interface SigningTarget {
   readonly port?: number;
 }
 
-/** 32 × 0x07, the vector of protocol.md §6.4: encrypted channels need a master key on the app side. */
+/** 32 × 0x07, the vector of docs/protocol.md §6.4: encrypted channels need a master key on the app side. */
 export const ENCRYPTION_MASTER_KEY_BASE64 = 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=';
 
 /** The `pusher` SDK for the target's app, over plain HTTP; `secret` overrides the app's (a forger). */
