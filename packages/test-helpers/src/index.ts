@@ -1,5 +1,14 @@
 export { launchBrowser } from './browser';
 export { type Certificate, makeCertificate } from './certificate';
+export {
+  type FaultConnection,
+  type FaultProxy,
+  type FaultProxyCounts,
+  type FaultProxyOptions,
+  type FaultProxyTarget,
+  type FaultProxyTargetInput,
+  startFaultProxy,
+} from './fault-proxy';
 export { freePort } from './free-port';
 export { type RedisHandle, startRedis } from './redis';
 export {
