@@ -3,13 +3,7 @@
  * with the official `pusher` SDK as Laravel would, and `pusher-js` for interop.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import {
-  createServer as createTcpServer,
-  type Socket,
-  type Server as TcpServer,
-  connect as tcpConnect,
-} from 'node:net';
-import { freePort, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { type ServerHandle, startFaultProxy, startServer, waitFor } from '@react-reverb/test-helpers';
 import Pusher from 'pusher';
 import PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -308,7 +302,7 @@ describe('connection policy against the real server', () => {
   });
 
   it('notices a silently dead socket through the activity and pong timeouts', async () => {
-    const proxy = await startFreezableProxy(server.port);
+    const proxy = await startFaultProxy({ target: server.port });
     try {
       const c = client({ port: proxy.port, activityTimeout: 300, pongTimeout: 300 });
       await connected(c);
@@ -316,13 +310,15 @@ describe('connection policy against the real server', () => {
       // The reconnect through the proxy is quick: record every snapshot rather than poll for one.
       const seen: Array<ReturnType<typeof c.connection.getSnapshot>> = [];
       c.connection.subscribe(() => seen.push(c.connection.getSnapshot()));
+      // A dead path: the socket stays open and nothing arrives, not even the pong.
       proxy.freeze();
       await waitFor(() => seen.some((s) => s.lastError?.code === 4201), 5_000, 'pong timeout');
       expect(seen.find((s) => s.lastError?.code === 4201)?.state).toBe('reconnecting');
       await connected(c, 'reconnected through the proxy');
       expect(c.connection.getSnapshot().socketId).not.toBe(firstId);
+      expect(proxy.counts.accepted).toBe(2);
     } finally {
-      proxy.close();
+      await proxy.close();
     }
   });
 });
@@ -369,42 +365,3 @@ describe('interop with pusher-js', () => {
     }
   });
 });
-
-/**
- * A TCP proxy whose existing connections can be frozen: bytes stop flowing both ways but nothing
- * closes, which is what a dead network path looks like. New connections after `freeze()` work.
- */
-async function startFreezableProxy(
-  targetPort: number,
-): Promise<{ port: number; freeze(): void; close(): void }> {
-  const pairs: Array<{ frozen: boolean; sockets: Socket[] }> = [];
-  const proxy: TcpServer = createTcpServer((downstream) => {
-    const upstream = tcpConnect(targetPort, '127.0.0.1');
-    const pair = { frozen: false, sockets: [downstream, upstream] };
-    pairs.push(pair);
-    downstream.on('data', (d) => {
-      if (!pair.frozen) upstream.write(d);
-    });
-    upstream.on('data', (d) => {
-      if (!pair.frozen) downstream.write(d);
-    });
-    const end = () => {
-      downstream.destroy();
-      upstream.destroy();
-    };
-    downstream.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    freeze: () => {
-      for (const pair of pairs) pair.frozen = true;
-    },
-    close: () => {
-      for (const pair of pairs) for (const s of pair.sockets) s.destroy();
-      proxy.close();
-    },
-  };
-}
