@@ -31,6 +31,7 @@ import type {
   ServerMessage,
   SubscribeMessage,
 } from './messages';
+import { readHistoryRequest } from './stream';
 
 export type DecodeResult<T> =
   | { readonly ok: true; readonly message: T }
@@ -168,9 +169,16 @@ export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> 
       if (!optionalString(auth) || !optionalString(channel_data)) {
         return fail('REVERB_ERR_INVALID_DATA', `Invalid subscription data for channel ${channel}`, channel);
       }
+      // §11.1: `recover` / `rewind` never refuse a subscription; a malformed one comes out as `invalid`.
+      const history = readHistoryRequest(data);
       const subscribe: SubscribeMessage = {
         event,
-        data: { channel, auth: auth ?? undefined, channel_data: channel_data ?? undefined },
+        data: {
+          channel,
+          auth: auth ?? undefined,
+          channel_data: channel_data ?? undefined,
+          ...(history ? { history } : {}),
+        },
       };
       return { ok: true, message: subscribe };
     }

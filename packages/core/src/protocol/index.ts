@@ -6,5 +6,6 @@ export * from './events';
 export * from './http-api';
 export * from './limits';
 export type * from './messages';
+export * from './stream';
 export * from './validate';
 export * from './webhooks';

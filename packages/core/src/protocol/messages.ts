@@ -35,7 +35,63 @@ export interface SubscribeMessage {
     readonly auth?: string | undefined;
     /** Presence only: the JSON string the app server signed, kept byte for byte. */
     readonly channel_data?: string | undefined;
+    /** §11.1 — what the subscribe asked of the channel's history (`recover` or `rewind`), decoded. */
+    readonly history?: HistoryRequest | undefined;
   };
+}
+
+// ───────────────────────── §11.1 recovery (extension) ─────────────────────────
+
+/**
+ * §11.1 — a place in a channel's stream: `epoch` (opaque, at most 32 characters, changes whenever the
+ * history may have been lost) and `offset` (1 for the first event of an epoch, +1 per event; 0 =
+ * before the first). On the wire an event carries them as `"offset":N,"epoch":"E"` after its Pusher
+ * fields; `subscription_succeeded` carries `"stream":{"epoch":"E","offset":N}`.
+ */
+export interface StreamPosition {
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+/** §11.1 — `recover` of `pusher:subscribe`: the last position the client saw, and its previous socket ids. */
+export interface RecoverRequest extends StreamPosition {
+  /** Oldest first, at most 5; events triggered with one of them as `socket_id` are not replayed. */
+  readonly socketIds: readonly string[];
+}
+
+/** Why a subscribe's `recover` or `rewind` could not be used as sent (the subscription still proceeds). */
+export type MalformedHistoryRequest = 'invalid_position' | 'invalid_rewind';
+
+/**
+ * §11.1 — a decoded `recover` / `rewind`. `recover` wins over `rewind` when both are sent. A malformed
+ * value never refuses the subscription: it comes out as `invalid` and the answer says so.
+ */
+export interface HistoryRequest {
+  readonly recover?: RecoverRequest;
+  /** Positive integer: replay the last `rewind` retained events (first subscribe, no `recover`). */
+  readonly rewind?: number;
+  readonly invalid?: MalformedHistoryRequest;
+}
+
+/** §11.1 — every `recovery.reason`. */
+export type RecoveryReason =
+  | 'epoch_changed'
+  | 'expired'
+  | 'evicted'
+  | 'too_far_behind'
+  | 'unavailable'
+  | MalformedHistoryRequest
+  | 'rewind_limit'
+  | 'not_kept';
+
+/** §11.1 — `recovery` of `subscription_succeeded`: sent when `recover` or `rewind` was asked. */
+export interface StreamRecovery {
+  /** True when every event after the client's position was replayed (or there were none). */
+  readonly recovered: boolean;
+  /** How many replayed events follow `subscription_succeeded`. */
+  readonly replayed: number;
+  /** Set when `recovered` is false. */
+  readonly reason?: RecoveryReason;
 }
 
 /** §3.7 */
@@ -94,11 +150,19 @@ export interface PresenceData {
   readonly count: number;
 }
 
-/** §3.5 — `data` is `{}` except on presence channels. */
+/**
+ * §3.5 — `data` is `{}` except on presence channels. §11.1: on a channel that keeps history it also
+ * carries `stream` (where the client stands once the replay that follows is done), and `recovery` when
+ * `recover` or `rewind` was asked.
+ */
 export interface SubscriptionSucceededMessage {
   readonly event: In['SubscriptionSucceeded'];
   readonly channel: string;
-  readonly data: { readonly presence?: PresenceData };
+  readonly data: {
+    readonly presence?: PresenceData;
+    readonly stream?: StreamPosition;
+    readonly recovery?: StreamRecovery;
+  };
 }
 
 /** §3.6 — soketi's channel-bound frame, which Echo's `.error()` hears. */
@@ -164,6 +228,9 @@ export interface ChannelEventMessage<D = unknown> {
   readonly data: D;
   readonly user_id?: string;
 }
+
+/** §11.1 — an event of a channel that keeps history, as sent: the Pusher fields, then its position. */
+export type PositionedChannelEvent<D = unknown> = ChannelEventMessage<D> & StreamPosition;
 
 export type ServerProtocolMessage =
   | ConnectionEstablishedMessage
