@@ -10,6 +10,7 @@
  *   `${prefix}#res#${nodeId}` the answers to one node's questions `{node, id, result}`.
  * Keys: see `keys` below.
  */
+import { readStreamPosition, type StreamPosition } from '@react-reverb/core/protocol';
 import type { AdapterMessage, AdapterQuery } from './adapter';
 
 export function channelNames(prefix: string) {
@@ -32,6 +33,12 @@ export function channelNames(prefix: string) {
  *   node:{id}:sets           hash: each `m:` key → how many of its entries hold the node, each `count:`
  *                            key → 1 (what a purge of the node visits; never more than it holds)
  *   cache:[app,channel]      string JSON {frame, data}, with the channel's TTL
+ *   hist:meta:[app,channel]  hash of a history stream (§11.1): e epoch, t top offset, r why the oldest
+ *                            kept event last moved, p publish time of the top (Redis clock, ms); expires
+ *                            a day after the last publish
+ *   hist:ev:[app,channel]    Redis Stream of its kept events: id `<offset>-0`, fields t publish time,
+ *                            f frame (without position), x excluded socket id (optional); expires `ttl`
+ *                            after the last publish (redis-history-scripts.ts)
  */
 export function keyNames(prefix: string) {
   const p = `${prefix}:`;
@@ -48,6 +55,8 @@ export function keyNames(prefix: string) {
     subscriptionsHead: `${p}count:subs:`,
     nodeIndex: (nodeId: string) => `${p}node:${nodeId}:sets`,
     cache: (appId: string, channel: string) => `${p}cache:${JSON.stringify([appId, channel])}`,
+    historyMeta: (appId: string, channel: string) => `${p}hist:meta:${JSON.stringify([appId, channel])}`,
+    historyEvents: (appId: string, channel: string) => `${p}hist:ev:${JSON.stringify([appId, channel])}`,
     /** The app and set of a `membership` key, or undefined for any other key. */
     parseMembership(key: string): { appId: string; set: string } | undefined {
       const head = `${p}m:`;
@@ -60,9 +69,29 @@ export function keyNames(prefix: string) {
   };
 }
 
+type Broadcast = Extract<AdapterMessage, { type: 'broadcast' }>;
+
+/**
+ * A broadcast as nodes exchange it. On a history channel it carries the event's position in the
+ * stream, assigned in Redis by the append script (redis-history-scripts.ts), which publishes it; every
+ * node, the origin included, then sends `positionFrame(frame, position)` (docs/protocol.md §11.1).
+ */
+export type ClusterBroadcast = Broadcast & { readonly position?: StreamPosition | undefined };
+
+export type ClusterMessage = Exclude<AdapterMessage, Broadcast> | ClusterBroadcast;
+
 export interface MessageEnvelope {
   readonly node: string;
-  readonly message: AdapterMessage;
+  readonly message: ClusterMessage;
+}
+
+/**
+ * The envelope of a history broadcast without its end: the append script completes it with
+ * `,"position":{"epoch":"E","offset":N}}}` once it has assigned the offset, so `message` gains its
+ * `position` as the last field.
+ */
+export function positionedEnvelopeHead(node: string, message: Broadcast): string {
+  return JSON.stringify({ node, message }).slice(0, -2);
 }
 
 export interface RequestEnvelope {
@@ -92,7 +121,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-function decodeMessage(value: unknown): AdapterMessage | undefined {
+function decodeMessage(value: unknown): ClusterMessage | undefined {
   if (!isRecord(value) || !isString(value.appId)) return undefined;
   switch (value.type) {
     case 'broadcast': {
@@ -104,6 +133,8 @@ function decodeMessage(value: unknown): AdapterMessage | undefined {
         if (!isRecord(c) || !isString(c.data) || typeof c.ttlSeconds !== 'number') return undefined;
         cache = { data: c.data, ttlSeconds: c.ttlSeconds };
       }
+      const position = value.position === undefined ? undefined : readStreamPosition(value.position);
+      if (value.position !== undefined && !position) return undefined;
       return {
         type: 'broadcast',
         appId: value.appId,
@@ -111,6 +142,7 @@ function decodeMessage(value: unknown): AdapterMessage | undefined {
         frame: value.frame,
         ...(isString(value.exceptSocketId) ? { exceptSocketId: value.exceptSocketId } : {}),
         ...(cache ? { cache } : {}),
+        ...(position ? { position } : {}),
       };
     }
     case 'terminate_user':
