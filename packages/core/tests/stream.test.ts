@@ -216,14 +216,13 @@ describe('pusher:subscribe with recover / rewind', () => {
   it('never refuses a subscribe whatever recover and rewind hold', () => {
     fc.assert(
       fc.property(fc.anything(), fc.anything(), (recover, rewind) => {
-        const result = decodeClientMessage(
-          JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'private-x', recover, rewind } }),
-        );
+        const data = JSON.stringify({ channel: 'private-x', recover, rewind });
+        const result = decodeClientMessage(`{"event":"pusher:subscribe","data":${data}}`);
         expect(result.ok).toBe(true);
-        expect(readHistoryRequest({ recover, rewind })).toEqual(
-          (ok(result) as SubscribeMessage).data.history,
-        );
+        // The values as they arrive: JSON turns what it cannot spell (Infinity, undefined…) into null or nothing.
+        expect((ok(result) as SubscribeMessage).data.history).toEqual(readHistoryRequest(JSON.parse(data)));
       }),
+      { numRuns: 1_000 },
     );
   });
 });
