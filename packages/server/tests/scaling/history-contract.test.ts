@@ -18,7 +18,7 @@ import {
   replayedNs,
   request,
   type StoreUnderTest,
-} from './history-support';
+} from '../support/history';
 
 const LIMITS: AppendOptions = { maxEvents: 100, ttlMs: 300_000 };
 const SHORT_TTL = 300;

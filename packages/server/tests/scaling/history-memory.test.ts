@@ -12,7 +12,7 @@ import {
   STREAM_OVERHEAD_BYTES,
   stringBytes,
 } from '../../src/scaling/memory-history';
-import { APP, frame, memoryStore, recover, replayedNs, request } from './history-support';
+import { APP, frame, memoryStore, recover, replayedNs, request } from '../support/history';
 
 const LIMITS = { maxEvents: 100, ttlMs: 300_000 };
 const DAY_MS = 24 * 3600_000;

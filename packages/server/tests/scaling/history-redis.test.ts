@@ -15,6 +15,7 @@ import {
   positionedEnvelopeHead,
 } from '../../src/scaling/cluster-messages';
 import type { RedisAdapter } from '../../src/scaling/redis-adapter';
+import { RecordingNode, startRedisAdapter } from '../support/adapters';
 import {
   APP,
   frame,
@@ -24,8 +25,7 @@ import {
   replayedNs,
   request,
   type StoreUnderTest,
-} from './history-support';
-import { RecordingNode, startRedisAdapter } from './support';
+} from '../support/history';
 
 const LIMITS = { maxEvents: 100, ttlMs: 300_000 };
 const CHANNEL = 'private-chat.1';
