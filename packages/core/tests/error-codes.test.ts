@@ -10,7 +10,7 @@ import {
 describe('error-code table (§4)', () => {
   it('has exactly the documented codes with their messages', () => {
     expect(Object.keys(ERROR_CODES).map(Number).sort()).toEqual([
-      4000, 4001, 4003, 4004, 4005, 4006, 4007, 4008, 4009, 4100, 4200, 4201, 4202, 4301, 4302,
+      4000, 4001, 4003, 4004, 4005, 4006, 4007, 4008, 4009, 4010, 4100, 4200, 4201, 4202, 4301, 4302,
     ]);
     expect(errorMessageFor(ErrorCode.AppNotFound)).toBe('Application does not exist');
     expect(errorMessageFor(ErrorCode.SslOnly)).toBe(

@@ -16,6 +16,8 @@ export type ReconnectPolicy =
 export const SSL_ONLY = 4000;
 export const RECONNECT_IMMEDIATELY = 4200;
 export const PONG_NOT_RECEIVED = 4201;
+/** Our extension (docs/protocol.md §11.2): a newer sign-in of the same user replaced this session. */
+export const SESSION_REPLACED_CODE = 4010;
 
 export const ErrorCode = {
   SslOnly: SSL_ONLY,
@@ -27,6 +29,7 @@ export const ErrorCode = {
   UnsupportedProtocol: 4007,
   NoProtocol: 4008,
   Unauthorized: 4009,
+  SessionReplaced: SESSION_REPLACED_CODE,
   OverCapacity: 4100,
   ReconnectImmediately: RECONNECT_IMMEDIATELY,
   PongNotReceived: PONG_NOT_RECEIVED,
@@ -60,6 +63,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCodeValue, ErrorCodeInfo>> = {
   4007: { code: 4007, message: 'Unsupported protocol version', policy: 'stop', closes: true },
   4008: { code: 4008, message: 'No protocol version supplied', policy: 'stop', closes: true },
   4009: { code: 4009, message: 'Connection is unauthorized', policy: 'stop', closes: true },
+  4010: { code: 4010, message: 'Session replaced by a newer sign-in', policy: 'stop', closes: true },
   4100: { code: 4100, message: 'Over capacity', policy: 'backoff', closes: true },
   4200: { code: 4200, message: 'Generic reconnect immediately', policy: 'now', closes: true },
   4201: { code: 4201, message: 'Pong reply not received', policy: 'now', closes: true },

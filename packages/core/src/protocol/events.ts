@@ -27,6 +27,12 @@ export const MEMBER_REMOVED = 'pusher_internal:member_removed';
 export const SUBSCRIPTION_COUNT = 'pusher_internal:subscription_count';
 export const WATCHLIST_EVENTS = 'pusher_internal:watchlist_events';
 
+/**
+ * Our extension (docs/protocol.md §11.2), sent without a channel just before the close 4010: another
+ * sign-in of the same user replaced this connection's session. pusher-js emits it on its global emitter.
+ */
+export const SESSION_REPLACED = 'reverb:session_replaced';
+
 export const PusherEvent = {
   ConnectionEstablished: CONNECTION_ESTABLISHED,
   Error: ERROR,

@@ -21,6 +21,8 @@ export const Limits = {
   MAX_PRESENCE_USER_ID_LENGTH: 128,
   MAX_CLIENT_EVENTS_PER_SECOND,
   MAX_WATCHLIST_SIZE: 100,
+  /** Sign-in `user_data.session_id` (docs/protocol.md §11.2, ours). */
+  MAX_SESSION_ID_LENGTH: 128,
   /** HTTP API request timestamp skew, in seconds. */
   MAX_TIMESTAMP_SKEW_SECONDS: 600,
   MAX_CACHE_TTL_SECONDS: 1_800,

@@ -2,7 +2,7 @@
  * Every message of the Pusher Channels protocol 7 (docs/protocol.md §3), in its decoded form.
  * These types are the documentation of the wire: `codec.ts` turns them into frames and back.
  */
-import type { InternalEvent, PusherEvent } from './events';
+import type { InternalEvent, PusherEvent, SESSION_REPLACED } from './events';
 
 type Ev = typeof PusherEvent;
 type In = typeof InternalEvent;
@@ -232,6 +232,15 @@ export interface ChannelEventMessage<D = unknown> {
 /** §11.1 — an event of a channel that keeps history, as sent: the Pusher fields, then its position. */
 export type PositionedChannelEvent<D = unknown> = ChannelEventMessage<D> & StreamPosition;
 
+/**
+ * docs/protocol.md §11.2 (ours) — no channel, `data` `"{}"` on the wire, followed by the close 4010:
+ * `{"event":"reverb:session_replaced","data":"{}"}`.
+ */
+export interface SessionReplacedMessage {
+  readonly event: typeof SESSION_REPLACED;
+  readonly data: Record<string, never>;
+}
+
 export type ServerProtocolMessage =
   | ConnectionEstablishedMessage
   | ErrorMessage
@@ -244,7 +253,8 @@ export type ServerProtocolMessage =
   | SubscriptionCountMessage
   | WatchlistEventsMessage
   | SigninSuccessMessage
-  | CacheMissMessage;
+  | CacheMissMessage
+  | SessionReplacedMessage;
 
 export type ServerMessage = ServerProtocolMessage | ChannelEventMessage;
 
@@ -259,4 +269,9 @@ export interface SigninUserData {
   readonly id: string;
   readonly user_info?: UserInfo;
   readonly watchlist?: readonly string[];
+  /**
+   * docs/protocol.md §11.2 (ours): the app's session, e.g. a hash of its session id; tabs of one browser
+   * share it. Without it the sign-in is not subject to single-session enforcement.
+   */
+  readonly session_id?: string;
 }

@@ -96,11 +96,15 @@ export function parsePresenceChannelData(
   return { ok: true, value };
 }
 
-/** Parses sign-in `user_data`: `id` a non-empty string, optional `user_info` and `watchlist` of strings. */
+/**
+ * Parses sign-in `user_data`: `id` a non-empty string, optional `user_info`, `watchlist` of strings
+ * and `session_id` (docs/protocol.md §11.2: 1..128 characters; present but invalid refuses the sign-in
+ * whether or not the app enforces single sessions, so a broken app notices before it turns it on).
+ */
 export function parseSigninUserData(raw: string): Validated<SigninUserData> {
   const data = parseObject(raw);
   if (!data) return refuse('REVERB_ERR_USER_DATA', 'Invalid user_data: not a JSON object');
-  const { id, user_info: userInfo, watchlist } = data;
+  const { id, user_info: userInfo, watchlist, session_id: sessionId } = data;
   if (typeof id !== 'string' || id === '') {
     return refuse('REVERB_ERR_USER_DATA', 'user_data needs a non-empty string id');
   }
@@ -110,10 +114,20 @@ export function parseSigninUserData(raw: string): Validated<SigninUserData> {
   ) {
     return refuse('REVERB_ERR_USER_DATA', 'user_data.watchlist must be an array of user ids');
   }
+  if (
+    sessionId !== undefined &&
+    (typeof sessionId !== 'string' || sessionId === '' || sessionId.length > Limits.MAX_SESSION_ID_LENGTH)
+  ) {
+    return refuse(
+      'REVERB_ERR_USER_DATA',
+      `user_data.session_id must be a string of 1 to ${Limits.MAX_SESSION_ID_LENGTH} characters`,
+    );
+  }
   const value: SigninUserData = {
     id,
     ...(userInfo === undefined ? {} : { user_info: userInfo as UserInfo }),
     ...(watchlist === undefined ? {} : { watchlist: watchlist as string[] }),
+    ...(sessionId === undefined ? {} : { session_id: sessionId }),
   };
   return { ok: true, value };
 }

@@ -10,7 +10,17 @@ export type WebhookEvent =
       readonly socket_id: string;
       readonly user_id?: string;
     }
-  | { readonly name: 'subscription_count'; readonly channel: string; readonly subscription_count: number };
+  | { readonly name: 'subscription_count'; readonly channel: string; readonly subscription_count: number }
+  /**
+   * docs/protocol.md §11.2 (ours): sent once per cluster when `session_id` was replaced by
+   * `replaced_by`.
+   */
+  | {
+      readonly name: 'session_replaced';
+      readonly user_id: string;
+      readonly session_id: string;
+      readonly replaced_by: string;
+    };
 
 export type WebhookEventName = WebhookEvent['name'];
 
