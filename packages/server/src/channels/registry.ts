@@ -274,6 +274,9 @@ export class AppRegistry {
       this.users.notifyWatchers(message.userId, message.online ? 'online' : 'offline');
       return;
     }
+    // Single session is not wired yet (packages/server/docs/single-session.md, "Wiring"): nothing
+    // publishes it.
+    if (message.type === 'session_replaced') return;
     const channel = this.channels.get(message.channel);
     if (!channel) return;
     const except =

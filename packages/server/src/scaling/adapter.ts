@@ -26,6 +26,20 @@ export type AdapterMessage =
       readonly appId: string;
       readonly userId: string;
       readonly online: boolean;
+    }
+  /**
+   * Single session (packages/server/docs/single-session.md): `keepSessionId` is the user's current
+   * session as of `order`. Each node closes the user's connections of other sessions with a lower
+   * order (session-verdict.ts); `closeSessionless` (HTTP `end_other_sessions` only) closes the ones
+   * signed in without a session too.
+   */
+  | {
+      readonly type: 'session_replaced';
+      readonly appId: string;
+      readonly userId: string;
+      readonly keepSessionId: string;
+      readonly order: number;
+      readonly closeSessionless?: boolean | undefined;
     };
 
 export interface ChannelSnapshot {

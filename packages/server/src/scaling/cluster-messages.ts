@@ -10,7 +10,7 @@
  *   `${prefix}#res#${nodeId}` the answers to one node's questions `{node, id, result}`.
  * Keys: see `keys` below.
  */
-import { readStreamPosition, type StreamPosition } from '@react-reverb/core/protocol';
+import { Limits, readStreamPosition, type StreamPosition } from '@react-reverb/core/protocol';
 import type { AdapterMessage, AdapterQuery } from './adapter';
 
 export function channelNames(prefix: string) {
@@ -39,6 +39,9 @@ export function channelNames(prefix: string) {
  *   hist:ev:[app,channel]    Redis Stream of its kept events: id `<offset>-0`, fields t publish time,
  *                            f frame (without position), x excluded socket id (optional); expires `ttl`
  *                            after the last publish (redis-history-scripts.ts)
+ *   session:[app,user]       hash {current: sessionId, order} (single session, redis-sessions.ts)
+ *   session-replaced:[app,user]  list of `${forgetAtMs}:${sessionId}`, newest first, at most 32
+ *   session-order            counter giving current sessions their cluster-wide order
  */
 export function keyNames(prefix: string) {
   const p = `${prefix}:`;
@@ -57,6 +60,10 @@ export function keyNames(prefix: string) {
     cache: (appId: string, channel: string) => `${p}cache:${JSON.stringify([appId, channel])}`,
     historyMeta: (appId: string, channel: string) => `${p}hist:meta:${JSON.stringify([appId, channel])}`,
     historyEvents: (appId: string, channel: string) => `${p}hist:ev:${JSON.stringify([appId, channel])}`,
+    session: (appId: string, userId: string) => `${p}session:${JSON.stringify([appId, userId])}`,
+    replacedSessions: (appId: string, userId: string) =>
+      `${p}session-replaced:${JSON.stringify([appId, userId])}`,
+    sessionOrder: `${p}session-order`,
     /** The app and set of a `membership` key, or undefined for any other key. */
     parseMembership(key: string): { appId: string; set: string } | undefined {
       const head = `${p}m:`;
@@ -121,6 +128,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
+const isSessionId = (value: unknown): value is string =>
+  isString(value) && value !== '' && value.length <= Limits.MAX_SESSION_ID_LENGTH;
+
 function decodeMessage(value: unknown): ClusterMessage | undefined {
   if (!isRecord(value) || !isString(value.appId)) return undefined;
   switch (value.type) {
@@ -153,6 +163,20 @@ function decodeMessage(value: unknown): ClusterMessage | undefined {
       return isString(value.userId) && typeof value.online === 'boolean'
         ? { type: 'user_status', appId: value.appId, userId: value.userId, online: value.online }
         : undefined;
+    case 'session_replaced': {
+      const { userId, keepSessionId, order, closeSessionless } = value;
+      if (!isString(userId) || !isSessionId(keepSessionId)) return undefined;
+      if (!Number.isSafeInteger(order) || (order as number) < 0) return undefined;
+      if (closeSessionless !== undefined && typeof closeSessionless !== 'boolean') return undefined;
+      return {
+        type: 'session_replaced',
+        appId: value.appId,
+        userId,
+        keepSessionId,
+        order: order as number,
+        ...(closeSessionless ? { closeSessionless } : {}),
+      };
+    }
     default:
       return undefined;
   }
