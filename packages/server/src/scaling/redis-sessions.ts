@@ -15,8 +15,8 @@
  *   session still hold orders from before it; see session-verdict.ts).
  *
  * Times come from the Redis clock (TIME), never a node's, so nodes with skewed clocks agree. The
- * scripts write keys they compute from KEYS only, but the counter and the user keys are in different
- * hash slots: Redis Cluster is not supported (as for the rest of the adapter).
+ * scripts touch only their KEYS, but the counter and the user keys are in different hash slots: Redis
+ * Cluster is not supported (as for the rest of the adapter).
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
