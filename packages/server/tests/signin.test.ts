@@ -49,6 +49,27 @@ describe('sign-in', () => {
     });
   });
 
+  it('accepts a session_id (docs/protocol.md §11.2) and refuses an invalid one with 4009, staying open', async () => {
+    const c = await connect(t);
+    const signed = (sessionId: unknown) =>
+      sdkFor(t).authenticateUser(c.socketId, { id: '17', session_id: sessionId });
+    for (const bad of ['', 'x'.repeat(129), 42]) {
+      c.send({ event: 'pusher:signin', data: signed(bad) });
+      expect((await c.nextEvent('pusher:error')).data).toEqual({
+        code: 4009,
+        message: 'user_data.session_id must be a string of 1 to 128 characters',
+      });
+    }
+    c.send('{"event":"pusher:ping","data":{}}');
+    await c.nextEvent('pusher:pong');
+    const data = signed('x'.repeat(128));
+    c.send({ event: 'pusher:signin', data });
+    await c.nextEvent('pusher:signin_success');
+    expect(c.raw).toContain(
+      JSON.stringify({ event: 'pusher:signin_success', data: { user_data: data.user_data } }),
+    );
+  });
+
   it('is refused when the app disables user authentication', async () => {
     const off = await startTestServer([{ id: '7', key: 'k7', secret: 's7', user_authentication: false }]);
     try {
