@@ -194,9 +194,8 @@ class ReverbServerImpl implements ReverbServer {
 
   /** One timer for every periodic task: activity checks (§9) and throttled subscription counts. */
   private createTicker(): Ticker {
-    const ticker = new Ticker(
-      tickIntervalFor(this.config.apps.flatMap((a) => [a.activityTimeout, a.pingInterval])),
-      (error) => this.logger.error({ err: error }, 'periodic task failed'),
+    const ticker = new Ticker(tickIntervalFor(this.config.apps.map((a) => a.pingInterval)), (error) =>
+      this.logger.error({ err: error }, 'periodic task failed'),
     );
     ticker.add((now) => this.checkActivity(now));
     ticker.add((now) => {
@@ -279,7 +278,9 @@ class ReverbServerImpl implements ReverbServer {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    if (rawPath === '/up' && (req.method === 'GET' || req.method === 'HEAD')) {
+    // Reverb serves `{REVERB_SERVER_PATH}/up`; the bare `/up` stays for our own process managers.
+    const health = rawPath === '/up' || rawPath === `${this.config.path}/up`;
+    if (health && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, { health: 'OK' });
       return;
     }

@@ -47,8 +47,9 @@ describe('defaults', () => {
         key: 'demo-key-0001',
         secret: 'demo-secret-0001',
         allowedOrigins: ['*'],
-        pingInterval: 30,
-        activityTimeout: 120,
+        // Reverb 1.10's defaults and meanings (protocol.md §9).
+        pingInterval: 60,
+        activityTimeout: 30,
         maxMessageSize: 10_000,
         maxConnections: null,
         clientEvents: true,
@@ -63,6 +64,7 @@ describe('defaults', () => {
           maxClientEventsPerSecond: 10,
           maxApiRequestsPerSecond: null,
         },
+        rateLimiting: { enabled: false, maxAttempts: 60, decaySeconds: 60, terminate: false },
       }),
     ]);
   });

@@ -23,14 +23,14 @@ async function refused(url: string, options: WebSocket.ClientOptions = {}) {
 }
 
 describe('connection_established', () => {
-  it('is the first frame, with a ^\\d+\\.\\d+$ socket id and activity_timeout 120', async () => {
+  it("is the first frame, with a ^\\d+\\.\\d+$ socket id and Reverb's activity_timeout 30", async () => {
     const client = await RawClient.open(t.wsUrl());
     const first = client.frames[0];
     expect(first?.event).toBe('pusher:connection_established');
     expect(typeof first?.data).toBe('string');
     const data = JSON.parse(first?.data as string);
     expect(data.socket_id).toMatch(/^\d+\.\d+$/);
-    expect(data.activity_timeout).toBe(120);
+    expect(data.activity_timeout).toBe(30);
     client.close();
   });
 

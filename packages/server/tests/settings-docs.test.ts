@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config';
 import type { SettingGroup, SettingRows } from '../src/config/setting';
-import { APP_LIMIT_SETTINGS, APP_SETTINGS, SETTING_GROUPS } from '../src/config/settings';
+import {
+  APP_LIMIT_SETTINGS,
+  APP_RATE_LIMIT_SETTINGS,
+  APP_SETTINGS,
+  SETTING_GROUPS,
+} from '../src/config/settings';
 import { envExample, updateReadme } from '../src/config/settings-docs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -55,9 +60,9 @@ describe('written by hand, checked against the table', () => {
     const { config, warnings } = loadQuietly({ cwd: null, env: {}, configFile: file });
     expect(warnings).toEqual([]);
     expect(config.apps).toHaveLength(1);
-    const keys = [...Object.values(APP_SETTINGS.rows), ...Object.values(APP_LIMIT_SETTINGS.rows)].map(
-      (row) => [row.file, ...(row.fileAliases ?? [])],
-    );
+    const keys = [APP_SETTINGS, APP_LIMIT_SETTINGS, APP_RATE_LIMIT_SETTINGS]
+      .flatMap((group) => Object.values(group.rows))
+      .map((row) => [row.file, ...(row.fileAliases ?? [])]);
     for (const names of keys) {
       const shown = names.some((name) =>
         new RegExp(`^\\s+(- )?${name?.split('.').at(-1)}:`, 'm').test(yaml ?? ''),

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { freePort, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { defineConfig, type LoadConfigOptions, loadConfig } from '../src/config/config';
-import type { AnySetting, SettingGroup, SettingRows } from '../src/config/setting';
+import { type AnySetting, REQUIRED, type SettingGroup, type SettingRows } from '../src/config/setting';
 import { OTHER_NAMES, SETTING_GROUPS } from '../src/config/settings';
 import { ConfigError } from '../src/shared/errors';
+import { REVERB_1_10_ENV } from './support/reverb-env';
 
 const APP_ENV = { REVERB_APP_ID: '1', REVERB_APP_KEY: 'key-1', REVERB_APP_SECRET: 'secret-1' };
 const APP = { id: '1', key: 'key-1', secret: 'secret-1' };
@@ -84,12 +85,32 @@ describe('the table', () => {
     for (const name of OTHER_NAMES) expect(name.env ?? name.appFile).toBeDefined();
   });
 
-  it('Reverb 1.10 names that we do not read are listed with their status', () => {
-    const listed = new Map(OTHER_NAMES.map((n) => [n.env, n.status]));
-    expect(listed.get('REVERB_APP_RATE_LIMITING_ENABLED')).toBe('not supported yet');
-    expect(listed.get('REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM')).toBe('not supported yet');
-    expect(listed.get('REVERB_PULSE_INGEST_INTERVAL')).toBe('not applicable');
-    expect(listed.get('REVERB_TELESCOPE_INGEST_INTERVAL')).toBe('not applicable');
+  it("holds every name of Reverb 1.10's config/reverb.php with Reverb's default, and none is left unsupported", () => {
+    const rows = GROUPS.flatMap((g) => Object.values(g.rows)).filter((row) => row.env !== undefined);
+    for (const [name, reverbDefault] of Object.entries(REVERB_1_10_ENV)) {
+      const row = rows.find((r) => r.env === name);
+      const other = OTHER_NAMES.find((n) => n.env === name);
+      expect(row ?? other, `${name} is in the table`).toBeDefined();
+      expect((row ?? other)?.reverbDefault, `Reverb's default of ${name}`).toBe(reverbDefault);
+      if (row === undefined) expect(other?.status, name).toBe('not applicable');
+    }
+    for (const row of rows) {
+      // Only Reverb's names carry a Reverb default.
+      if (row.reverbDefault !== undefined) expect(Object.keys(REVERB_1_10_ENV)).toContain(row.env);
+    }
+    expect(OTHER_NAMES.filter((n) => n.status === 'not supported yet')).toEqual([]);
+  });
+
+  it("keeps Reverb's default for every Reverb name it reads, or its doc says what Reverb does", () => {
+    const reverbRows = GROUPS.flatMap((g) => Object.values(g.rows)).filter(
+      (row) => row.reverbDefault !== undefined,
+    );
+    expect(reverbRows.length).toBeGreaterThan(20);
+    for (const row of reverbRows) {
+      const ours: unknown = row.default;
+      const shown = ours === undefined || ours === null || ours === REQUIRED ? null : String(ours);
+      if (shown !== row.reverbDefault) expect(row.doc, `${row.env} differs from Reverb`).toMatch(/Reverb/);
+    }
   });
 });
 
@@ -162,7 +183,7 @@ describe('every row is read, and a bad value is named where it came from', () =>
     expect(config.apps[0]).toMatchObject({
       clientEvents: false,
       clientEventsFrom: 'members',
-      pingInterval: 30,
+      pingInterval: 60,
     });
     expect(configError(() => defineConfig({ apps: [{ ...APP, ping_interval: 'soon' }] })).setting).toBe(
       'apps[0].ping_interval',
@@ -190,20 +211,41 @@ describe('names the table does not read: one warning each, and the server still 
     ]);
   });
 
-  it('a Reverb 1.10 setting not supported yet is named as such', () => {
-    const lines = warningsOf({
-      env: {
-        ...APP_ENV,
-        REVERB_APP_RATE_LIMITING_ENABLED: 'true',
-        REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: 'all',
-      },
+  it('a whole Reverb 1.10 environment loads without a warning, each name read as Reverb reads it', () => {
+    const env: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(REVERB_1_10_ENV).map(([name, value]) => [name, value ?? ''])),
+      ...APP_ENV,
+      REVERB_APP_PING_INTERVAL: '20',
+      REVERB_APP_ACTIVITY_TIMEOUT: '10',
+      REVERB_APP_MAX_CONNECTIONS: '50',
+      REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: 'all',
+      REVERB_APP_RATE_LIMITING_ENABLED: 'true',
+      REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: '5',
+      REVERB_APP_RATE_LIMIT_DECAY_SECONDS: '2',
+      REVERB_APP_RATE_LIMIT_TERMINATE: 'true',
+      REDIS_TIMEOUT: '5',
+    };
+    const lines: string[] = [];
+    const config = loadConfig({ cwd: null, env, warn: (line) => lines.push(line) });
+    expect(lines).toEqual([]);
+    expect(config.apps[0]).toMatchObject({
+      pingInterval: 20,
+      activityTimeout: 10,
+      maxConnections: 50,
+      clientEvents: true,
+      clientEventsFrom: 'all',
+      rateLimiting: { enabled: true, maxAttempts: 5, decaySeconds: 2, terminate: true },
     });
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(
-      /^setting REVERB_APP_RATE_LIMITING_ENABLED in the environment is not supported yet \(ignored\): /,
+  });
+
+  it('REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: none turns client events off; another value stops the start', () => {
+    const none = loadConfig({ cwd: null, env: { ...APP_ENV, REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: 'none' } });
+    expect(none.apps[0]).toMatchObject({ clientEvents: false });
+    const error = configError(() =>
+      loadConfig({ cwd: null, env: { ...APP_ENV, REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: 'member' } }),
     );
-    expect(lines[1]).toMatch(
-      /^setting REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM in the environment is not supported yet/,
+    expect(error.message).toBe(
+      'Invalid configuration: REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM must be "members", "all" or "none" (got "member"); Laravel Reverb reads any other value as none: write none',
     );
   });
 
@@ -226,17 +268,25 @@ describe('names the table does not read: one warning each, and the server still 
     ).toEqual([]);
   });
 
-  it('unknown keys of the config file outside an app, and in an app’s limits', () => {
+  it('unknown keys of the config file outside an app, and in an app’s limits and rate_limiting', () => {
     const file = configFile({
       colour: 'blue',
       scaling: { redis: { hots: 'r' } },
-      apps: [{ ...APP, options: { host: 'x' }, limits: { max_presence_member: 5 } }],
+      apps: [
+        {
+          ...APP,
+          options: { host: 'x' },
+          limits: { max_presence_member: 5 },
+          rate_limiting: { enabled: true, max_attempt: 5 },
+        },
+      ],
     });
     const lines = warningsOf({ env: {}, configFile: file });
     expect(lines).toEqual([
       `unknown setting colour in ${file} (ignored)`,
       `unknown setting scaling.redis.hots in ${file} (ignored); did you mean scaling.redis.host?`,
       `unknown setting apps[0].limits.max_presence_member in ${file} (ignored); did you mean apps[0].limits.max_presence_members?`,
+      `unknown setting apps[0].rate_limiting.max_attempt in ${file} (ignored); did you mean apps[0].rate_limiting.max_attempts?`,
     ]);
   });
 
@@ -261,7 +311,7 @@ describe('reverb start', () => {
       [REVERB_BIN, 'start', '--host', '127.0.0.1', '--port', String(port)],
       {
         cwd,
-        env: { PATH: process.env.PATH ?? '', REVERB_APP_RATE_LIMITING_ENABLED: 'true' },
+        env: { PATH: process.env.PATH ?? '', REVERB_APP_RATE_LIMITING_ENABLE: 'true' },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
@@ -282,9 +332,7 @@ describe('reverb start', () => {
         'reverb up despite the warnings',
       );
       expect(stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(
-          /^reverb: setting REVERB_APP_RATE_LIMITING_ENABLED in the environment is not supported yet \(ignored\): /,
-        ),
+        'reverb: unknown setting REVERB_APP_RATE_LIMITING_ENABLE in the environment (ignored); did you mean REVERB_APP_RATE_LIMITING_ENABLED?',
         `reverb: unknown setting REVERB_APP_PING_INTERVL in ${join(cwd, '.env')} (ignored); did you mean REVERB_APP_PING_INTERVAL?`,
       ]);
     } finally {

@@ -25,6 +25,7 @@ import { channelAuthString, verifyChannelAuth, verifyUserAuth } from '@react-rev
 import type { Adapter } from '../scaling/adapter';
 import type { ReverbEvents } from '../shared/hooks';
 import type { Connection } from '../socket/connection';
+import { admitMessage } from '../socket/rate-limiter';
 import type { AppRegistry } from './registry';
 
 export interface DispatchContext {
@@ -39,6 +40,8 @@ export interface DispatchContext {
 
 /** Handles one text frame. Never throws for bad input. */
 export function handleFrame(conn: Connection, frame: string, context: DispatchContext): void {
+  // Reverb's rate limiter counts every message, before it is even read (§3.16).
+  if (!admitMessage(conn, Date.now())) return;
   const size = Buffer.byteLength(frame, 'utf8');
   if (size > conn.app.maxMessageSize) {
     conn.sendError(

@@ -14,6 +14,7 @@ import { type OperationsConfig, readOperationsConfig } from './operations-config
 import { type Env, filePath, locate, readGroup, type Source, serverSource, type Values } from './setting';
 import {
   APP_LIMIT_SETTINGS,
+  APP_RATE_LIMIT_SETTINGS,
   APP_SETTINGS,
   REDIS_SETTINGS,
   SCALING_SETTINGS,
@@ -29,11 +30,15 @@ export type ClientEventsFrom = 'members' | 'all';
 /** An app's limits: the fields of `APP_LIMIT_SETTINGS` (settings.ts). */
 export type AppLimits = Values<typeof APP_LIMIT_SETTINGS.rows>;
 
-/** One app: the fields of `APP_SETTINGS` (settings.ts), with its `limits`. */
+/** Laravel Reverb's message rate limiter of an app: the fields of `APP_RATE_LIMIT_SETTINGS` (settings.ts). */
+export type RateLimiting = Values<typeof APP_RATE_LIMIT_SETTINGS.rows>;
+
+/** One app: the fields of `APP_SETTINGS` (settings.ts), with its `limits` and `rateLimiting`. */
 export type AppConfig = Omit<Values<typeof APP_SETTINGS.rows>, 'clientEventsFrom'> & {
   /** `members`: only subscribers of the channel may whisper on it; `all`: any connection of the app. */
   readonly clientEventsFrom: ClientEventsFrom;
   readonly limits: AppLimits;
+  readonly rateLimiting: RateLimiting;
 };
 
 /** The fields of `REDIS_SETTINGS` (settings.ts). */
@@ -117,6 +122,7 @@ function readApp(source: Source): AppConfig {
     clientEvents: clientEventsFrom !== 'none' && app.clientEvents,
     clientEventsFrom: clientEventsFrom === 'none' ? 'members' : clientEventsFrom,
     limits: readGroup(APP_LIMIT_SETTINGS, source),
+    rateLimiting: readGroup(APP_RATE_LIMIT_SETTINGS, source),
   };
 }
 

@@ -23,6 +23,12 @@ export interface Setting<T, D> {
   /** Environment variable (Laravel Reverb's name where Reverb has one). */
   readonly env?: string;
   /**
+   * Laravel Reverb 1.10's default for `env`, as its config/reverb.php writes it (null: Reverb reads the
+   * name with no default). Present exactly when `env` is one of Reverb's names; where our default or
+   * behaviour differs, `doc` says so.
+   */
+  readonly reverbDefault?: string | null;
+  /**
    * Per-app settings: the env value is also the default of every app of a config file. False for the
    * app's identity (id, key, secret), which only makes the single app when no file names apps.
    */

@@ -29,20 +29,32 @@ function envValue(row: AnySetting): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+/** Laravel Reverb 1.10's default of a name: `—` when Reverb has none, or a note that the name is ours. */
+function shownReverbDefault(value: string | null | undefined): string {
+  if (value === undefined) return 'not in Reverb';
+  if (value === null) return '—';
+  if (value === '') return "`''`";
+  return `\`${value}\``;
+}
+
 /** The README's table: every variable we read, then the names we accept or do not support yet. */
 export function envTableMarkdown(): string {
-  const lines = ['| variable | default | meaning |', '|---|---|---|'];
+  const lines = ['| variable | default | Reverb 1.10 | meaning |', '|---|---|---|---|'];
   for (const row of rows()) {
-    if (row.env !== undefined) lines.push(`| \`${row.env}\` | ${shownDefault(row)} | ${row.doc} |`);
+    if (row.env === undefined) continue;
+    lines.push(
+      `| \`${row.env}\` | ${shownDefault(row)} | ${shownReverbDefault(row.reverbDefault)} | ${row.doc} |`,
+    );
   }
   for (const name of OTHER_NAMES) {
     if (name.env === undefined || name.status === 'internal') continue;
-    const shown = name.reverbDefault === undefined ? '—' : `\`${name.reverbDefault}\``;
     const status =
       name.status === 'not applicable'
         ? 'accepted, not applicable'
         : '**not supported yet** (a warning at start, then ignored)';
-    lines.push(`| \`${name.env}\` | ${shown} | ${status}: ${name.reason} |`);
+    lines.push(
+      `| \`${name.env}\` | — | ${shownReverbDefault(name.reverbDefault)} | ${status}: ${name.reason} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * THE settings table: every setting of the server, once. Each row gives the config-file key, the
  * environment variable (Laravel Reverb's name where Reverb has one), the parser with its bounds, the
- * default and one line of documentation. `loadConfig` (config.ts) and the operations settings read these
+ * default, Laravel Reverb 1.10's default where the name is Reverb's, and one line of documentation
+ * (which says so where our default or behaviour differs from Reverb's on purpose). `loadConfig` (config.ts) and the operations settings read these
  * rows; the README's environment table and `.env.example` are generated from them
  * (`pnpm --filter @react-reverb/server settings:docs`, checked by tests/settings-docs.test.ts); the
  * configuration types (`ServerConfig`, `AppConfig`, …) are derived from them.
@@ -9,13 +10,14 @@
  * Adding a setting is one row in the group whose object it belongs to (the field name is the key of
  * the row); then run `settings:docs`. `OTHER_NAMES` at the end lists the names we know but do not
  * read: Laravel's names that do not apply to this server, Reverb's names not supported yet (a warning
- * at start), and test switches.
+ * at start; none today: every name Reverb 1.10's config/reverb.php reads is a row or not applicable),
+ * and test switches. tests/settings.test.ts holds Reverb 1.10's list of names and defaults.
  *
  * Longer than our usual 400 lines on purpose: one row per setting, all in one place, is the point.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Limits, Timing } from '@react-reverb/core/protocol';
+import { Limits } from '@react-reverb/core/protocol';
 import { group, REQUIRED, setting } from './setting';
 import {
   bool,
@@ -39,6 +41,7 @@ export const SERVER_SETTINGS = group('Server', 'server', {
   host: setting({
     file: 'host',
     env: 'REVERB_SERVER_HOST',
+    reverbDefault: '0.0.0.0',
     parse: str,
     default: '0.0.0.0',
     doc: 'interface to bind (`--host`)',
@@ -46,6 +49,7 @@ export const SERVER_SETTINGS = group('Server', 'server', {
   port: setting({
     file: 'port',
     env: 'REVERB_SERVER_PORT',
+    reverbDefault: '8080',
     parse: PORT,
     default: 8080,
     doc: 'port (`--port`)',
@@ -53,21 +57,24 @@ export const SERVER_SETTINGS = group('Server', 'server', {
   hostname: setting({
     file: 'hostname',
     env: 'REVERB_HOST',
+    reverbDefault: null,
     parse: str,
     default: undefined,
     example: 'localhost',
-    doc: 'public host name clients use (printed only)',
+    doc: 'public host name clients use (printed only; Reverb also serves TLS with a Herd or Valet certificate of that name: give `REVERB_SSL_CERT` here)',
   }),
   path: setting({
     file: 'path',
     env: 'REVERB_SERVER_PATH',
+    reverbDefault: '',
     parse: pathPrefix,
     default: '',
-    doc: 'prefix before `/app/{key}` and `/apps/{id}` (pusher-js `wsPath`)',
+    doc: "prefix before `/app/{key}`, `/apps/{id}` and `/up` (pusher-js `wsPath`); API requests are signed without it, as Laravel's PHP SDK does (with it passes too)",
   }),
   maxRequestSize: setting({
     file: 'max_request_size',
     env: 'REVERB_MAX_REQUEST_SIZE',
+    reverbDefault: '10000',
     parse: num({ min: 100, integer: true }),
     default: 10_000,
     doc: 'largest HTTP API body in bytes (413 beyond)',
@@ -146,6 +153,7 @@ export const APP_SETTINGS = group(
       file: 'id',
       fileAliases: ['app_id'],
       env: 'REVERB_APP_ID',
+      reverbDefault: null,
       envForFileApps: false,
       parse: str,
       default: REQUIRED,
@@ -155,6 +163,7 @@ export const APP_SETTINGS = group(
     key: setting({
       file: 'key',
       env: 'REVERB_APP_KEY',
+      reverbDefault: null,
       envForFileApps: false,
       parse: strWithout(':'),
       default: REQUIRED,
@@ -164,6 +173,7 @@ export const APP_SETTINGS = group(
     secret: setting({
       file: 'secret',
       env: 'REVERB_APP_SECRET',
+      reverbDefault: null,
       envForFileApps: false,
       parse: str,
       default: REQUIRED,
@@ -175,35 +185,39 @@ export const APP_SETTINGS = group(
       env: 'REVERB_APP_ALLOWED_ORIGINS',
       parse: origins,
       default: ['*'],
-      doc: 'comma list of browser origins (host names, `*` wildcards); others get 4009',
+      doc: 'comma list of browser origins (host names, `*` wildcards); others get 4009 (Reverb sets its `allowed_origins` in config/reverb.php only)',
     }),
     pingInterval: setting({
       file: 'ping_interval',
       env: 'REVERB_APP_PING_INTERVAL',
+      reverbDefault: '60',
       parse: num({ min: 0.05 }),
-      default: 30,
-      doc: 'seconds a probed idle client has to answer (then close 4201)',
+      default: 60,
+      doc: 'seconds of silence after which the server probes a client (`pusher:ping` and a ping frame); silent as long again: close 4201 (Reverb: at its next 60 s sweep)',
     }),
     activityTimeout: setting({
       file: 'activity_timeout',
       env: 'REVERB_APP_ACTIVITY_TIMEOUT',
+      reverbDefault: '30',
       parse: positiveInteger,
-      default: Timing.ACTIVITY_TIMEOUT_SECONDS,
-      doc: 'seconds sent to clients in `connection_established`; also the silence before the server probes',
+      default: 30,
+      doc: 'seconds sent to clients in `connection_established`: an idle client pings after that long',
     }),
     maxMessageSize: setting({
       file: 'max_message_size',
       env: 'REVERB_APP_MAX_MESSAGE_SIZE',
+      reverbDefault: '10000',
       parse: num({ min: 100, integer: true }),
       default: 10_000,
-      doc: 'largest frame a client may send, in bytes (`pusher:error` 4200 beyond)',
+      doc: 'largest frame a client may send, in bytes: `pusher:error` 4200 beyond and the connection stays (Reverb closes it with 1009)',
     }),
     maxConnections: setting({
       file: 'max_connections',
       env: 'REVERB_APP_MAX_CONNECTIONS',
+      reverbDefault: null,
       parse: limit,
       default: null,
-      doc: 'connections for the app (4004 beyond; cluster-wide with scaling)',
+      doc: 'open connections of the app, over the whole cluster: error and close 4004 beyond (Reverb counts per node, only connections holding a channel, and leaves the refused socket open)',
     }),
     clientEvents: setting({
       file: 'client_events',
@@ -215,9 +229,12 @@ export const APP_SETTINGS = group(
       // Laravel Reverb's key first: it wins when both are written.
       file: 'accept_client_events_from',
       fileAliases: ['client_events_from'],
-      parse: oneOf(['members', 'all', 'none']),
+      env: 'REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM',
+      reverbDefault: 'members',
+      // Reverb turns client events off for any value but members and all; a typo must not do that here.
+      parse: oneOf(['members', 'all', 'none'], 'Laravel Reverb reads any other value as none: write none'),
       default: 'members',
-      doc: 'who may send client events: `members` of the channel, `all` connections of the app, or `none`',
+      doc: 'who may send client events on private and presence channels: `members` of the channel, `all` connections of the app, or `none` (Reverb allows every channel, and reads any other value as `none`: here it stops the start)',
     }),
     userAuthentication: setting({
       file: 'user_authentication',
@@ -298,11 +315,52 @@ export const APP_LIMIT_SETTINGS = group('App limits', 'app', {
   }),
 });
 
+/**
+ * `AppConfig.rateLimiting`: Laravel Reverb's limiter of every message a connection sends (protocol.md
+ * §3.16), under Reverb's config keys. Our own client-event limit (`limits.max_client_events_per_second`)
+ * applies as well.
+ */
+export const APP_RATE_LIMIT_SETTINGS = group("App rate limiter (Laravel Reverb's)", 'app', {
+  enabled: setting({
+    file: 'rate_limiting.enabled',
+    env: 'REVERB_APP_RATE_LIMITING_ENABLED',
+    reverbDefault: 'false',
+    parse: bool,
+    default: false,
+    doc: 'count every message a connection sends (pings, subscriptions, client events…); one over the limit is dropped with `pusher:error` 4301 "Rate limit exceeded"',
+  }),
+  maxAttempts: setting({
+    file: 'rate_limiting.max_attempts',
+    env: 'REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS',
+    reverbDefault: '60',
+    parse: positiveInteger,
+    default: 60,
+    doc: 'messages a connection may send per window',
+  }),
+  decaySeconds: setting({
+    file: 'rate_limiting.decay_seconds',
+    env: 'REVERB_APP_RATE_LIMIT_DECAY_SECONDS',
+    reverbDefault: '60',
+    parse: positiveInteger,
+    default: 60,
+    doc: 'the window, in seconds, starting at the first message counted in it',
+  }),
+  terminate: setting({
+    file: 'rate_limiting.terminate_on_limit',
+    env: 'REVERB_APP_RATE_LIMIT_TERMINATE',
+    reverbDefault: 'false',
+    parse: bool,
+    default: false,
+    doc: 'also close the connection, with 4100: pusher-js and Echo reconnect after 1 s (Reverb drops the TCP connection without a frame; they reconnect the same way)',
+  }),
+});
+
 /** `ServerConfig.scaling`. */
 export const SCALING_SETTINGS = group('Scale-out over Redis', 'server', {
   enabled: setting({
     file: 'scaling.enabled',
     env: 'REVERB_SCALING_ENABLED',
+    reverbDefault: 'false',
     parse: bool,
     default: false,
     doc: 'share channels with other nodes over Redis',
@@ -310,6 +368,7 @@ export const SCALING_SETTINGS = group('Scale-out over Redis', 'server', {
   channel: setting({
     file: 'scaling.channel',
     env: 'REVERB_SCALING_CHANNEL',
+    reverbDefault: 'reverb',
     parse: str,
     default: 'reverb',
     doc: 'Redis channel prefix',
@@ -321,6 +380,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   url: setting({
     file: 'scaling.redis.url',
     env: 'REDIS_URL',
+    reverbDefault: null,
     parse: str,
     default: undefined,
     doc: 'Redis URL (`rediss://` for TLS); used instead of the host, port, … below',
@@ -328,6 +388,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   host: setting({
     file: 'scaling.redis.host',
     env: 'REDIS_HOST',
+    reverbDefault: '127.0.0.1',
     parse: str,
     default: '127.0.0.1',
     doc: 'Redis host',
@@ -335,6 +396,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   port: setting({
     file: 'scaling.redis.port',
     env: 'REDIS_PORT',
+    reverbDefault: '6379',
     parse: num({ min: 1, max: 65_535, integer: true }),
     default: 6379,
     doc: 'Redis port',
@@ -342,6 +404,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   username: setting({
     file: 'scaling.redis.username',
     env: 'REDIS_USERNAME',
+    reverbDefault: null,
     parse: str,
     default: undefined,
     doc: 'Redis ACL user',
@@ -349,6 +412,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   password: setting({
     file: 'scaling.redis.password',
     env: 'REDIS_PASSWORD',
+    reverbDefault: null,
     parse: str,
     default: undefined,
     doc: 'Redis password',
@@ -356,6 +420,7 @@ export const REDIS_SETTINGS = group('Redis', 'server', {
   db: setting({
     file: 'scaling.redis.db',
     env: 'REDIS_DB',
+    reverbDefault: '0',
     parse: num({ min: 0, integer: true }),
     default: 0,
     doc: 'Redis database number',
@@ -461,6 +526,7 @@ export const SETTING_GROUPS = [
   SERVER_SETTINGS,
   APP_SETTINGS,
   APP_LIMIT_SETTINGS,
+  APP_RATE_LIMIT_SETTINGS,
   TLS_SETTINGS,
   SCALING_SETTINGS,
   REDIS_SETTINGS,
@@ -481,8 +547,8 @@ export interface OtherName {
   readonly env?: string;
   readonly appFile?: string;
   readonly status: OtherNameStatus;
-  /** Laravel Reverb's default, for the README. */
-  readonly reverbDefault?: string;
+  /** Laravel Reverb's default, for the README (null: Reverb reads it with no default). */
+  readonly reverbDefault?: string | null;
   /** Why it is not read, in one line. */
   readonly reason: string;
 }
@@ -524,40 +590,11 @@ export const OTHER_NAMES: readonly OtherName[] = [
     reason: "Laravel's client-side options of an app: host, port, scheme, useTLS",
   },
   {
-    env: 'REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM',
-    status: 'not supported yet',
-    reverbDefault: 'members',
-    reason: 'who may send client events; the config file key `accept_client_events_from` works',
-  },
-  {
-    env: 'REVERB_APP_RATE_LIMITING_ENABLED',
-    status: 'not supported yet',
-    reverbDefault: 'false',
-    reason: "Reverb's rate limiter of client messages",
-  },
-  {
-    env: 'REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS',
-    status: 'not supported yet',
-    reverbDefault: '60',
-    reason: "messages allowed per window by Reverb's rate limiter",
-  },
-  {
-    env: 'REVERB_APP_RATE_LIMIT_DECAY_SECONDS',
-    status: 'not supported yet',
-    reverbDefault: '60',
-    reason: "the window of Reverb's rate limiter, in seconds",
-  },
-  {
-    env: 'REVERB_APP_RATE_LIMIT_TERMINATE',
-    status: 'not supported yet',
-    reverbDefault: 'false',
-    reason: "whether Reverb's rate limiter closes the connection",
-  },
-  {
     env: 'REDIS_TIMEOUT',
-    status: 'not supported yet',
+    status: 'not applicable',
     reverbDefault: '60',
-    reason: 'seconds to wait for Redis to connect; we wait 5 s',
+    reason:
+      'Reverb retries a lost Redis for that many seconds, then exits; a node here never exits for Redis: it serves its own clients and reconnects until Redis is back (packages/server/docs/scaling.md)',
   },
   {
     env: 'REVERB_FRAME_ONCE',

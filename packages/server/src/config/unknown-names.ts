@@ -60,17 +60,22 @@ export function envWarnings(origins: readonly EnvOrigin[]): string[] {
   return warnings;
 }
 
-/** Keys of the config file that no server-wide row reads, and unknown keys in an app's `limits`. */
+/** The objects inside an app whose keys are checked (unknown top-level app keys are refused instead). */
+const APP_NESTED_OBJECTS = ['limits', 'rate_limiting'] as const;
+
+/** Keys of the config file that no server-wide row reads, and unknown keys in an app's nested objects. */
 export function fileWarnings(file: Raw, where: string): string[] {
   const serverKeys = rowsOf('server').flatMap((row) => (row.file === undefined ? [] : [row.file]));
   const warnings = unknownKeys(file, '', [...serverKeys, 'apps'], where);
   if (Array.isArray(file.apps)) {
-    const limitKeys = rowsOf('app').flatMap((row) => (row.file?.startsWith('limits.') ? [row.file] : []));
-    file.apps.forEach((app, i) => {
-      if (isRecord(app) && isRecord(app.limits)) {
-        warnings.push(...unknownKeys(app, `apps[${i}]`, limitKeys, where, 'limits'));
-      }
-    });
+    for (const object of APP_NESTED_OBJECTS) {
+      const keys = rowsOf('app').flatMap((row) => (row.file?.startsWith(`${object}.`) ? [row.file] : []));
+      file.apps.forEach((app, i) => {
+        if (isRecord(app) && isRecord(app[object])) {
+          warnings.push(...unknownKeys(app, `apps[${i}]`, keys, where, object));
+        }
+      });
+    }
   }
   return warnings;
 }

@@ -88,14 +88,15 @@ export const bool: Parser<boolean> = (value, setting) => {
   throw new ConfigError(setting, `must be true or false (got ${JSON.stringify(value)})`);
 };
 
-export function oneOf<const V extends string>(choices: readonly V[]): Parser<V> {
+/** One of `choices`; `hint` follows the refusal (what the user may have meant). */
+export function oneOf<const V extends string>(choices: readonly V[], hint?: string): Parser<V> {
   const quoted = choices.map((c) => `"${c}"`);
   const list = `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
   return (value, setting) => {
     const s = str(value, setting);
     if (s === undefined) return undefined;
     if (!(choices as readonly string[]).includes(s)) {
-      throw new ConfigError(setting, `must be ${list} (got "${s}")`);
+      throw new ConfigError(setting, `must be ${list} (got "${s}")${hint === undefined ? '' : `; ${hint}`}`);
     }
     return s as V;
   };

@@ -1,6 +1,7 @@
 /**
  * The HTTP API of docs/protocol.md §7 under `/apps/{id}`: publish (`events`, `batch_events`), query
- * (`channels`, `channels/{name}`, `channels/{name}/users`) and `users/{id}/terminate_connections`.
+ * (`channels`, `channels/{name}`, `channels/{name}/users`, Reverb's `connections`) and
+ * `users/{id}/terminate_connections`.
  * Order of checks: unknown app 404, unknown path 404 / wrong method 405, body over
  * REVERB_MAX_REQUEST_SIZE 413, signature/timestamp/body_md5 401, then the request itself (400/413).
  * Success is always 200 with a JSON object; every error is JSON `{"error": "..."}`.
@@ -16,13 +17,14 @@ import {
   validateBatchRequest,
   validateTriggerRequest,
 } from '@react-reverb/core/protocol';
-import { parseQueryString, verifyHttpRequest } from '@react-reverb/core/signing';
+import { type HttpVerification, parseQueryString, verifyHttpRequest } from '@react-reverb/core/signing';
 import type { AppConfig } from '../config/config';
 import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
 import { HttpError } from '../shared/errors';
 import type { ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
 import { TokenBucket } from '../socket/limits';
+import { connectionsAnswer } from './connections';
 
 export interface HttpApiOptions {
   readonly pathPrefix: string;
@@ -115,6 +117,11 @@ export class HttpApi {
       { method: 'GET', pattern: /^\/channels$/, handle: (app, params) => this.channels(app, params) },
       {
         method: 'GET',
+        pattern: /^\/connections$/,
+        handle: (app) => connectionsAnswer(this.options.adapter.state, app),
+      },
+      {
+        method: 'GET',
         pattern: /^\/channels\/([^/]+)$/,
         handle: (app, params, _b, m) => this.channel(app, decodeSegment(m[1] ?? ''), params),
       },
@@ -183,18 +190,30 @@ export class HttpApi {
 
     const body = await readBody(req, this.options.maxRequestSize);
     const params = parseQueryString(rawQuery);
-    const verified = verifyHttpRequest({
-      method: req.method ?? 'GET',
-      path: rawPath,
-      params,
-      body,
-      key: app.key,
-      secret: app.secret,
-    });
+    const verified = this.verify(app, req.method ?? 'GET', rawPath, params, body);
     if (!verified.ok) throw new HttpError(401, verified.error);
     if (!app.enabled) throw new HttpError(403, 'Application disabled');
     this.checkRate(app);
     return route.handle(app, params, body.toString('utf8'), [...match]);
+  }
+
+  /**
+   * Laravel's PHP SDK sends to `{REVERB_SERVER_PATH}/apps/…` but signs `/apps/…`, and Reverb checks
+   * that form; a caller that signs the path it sends, prefix included, passes too. A refusal quotes
+   * the string to sign without the prefix.
+   */
+  private verify(
+    app: AppConfig,
+    method: string,
+    rawPath: string,
+    params: Record<string, string>,
+    body: Buffer,
+  ): HttpVerification {
+    const { pathPrefix } = this.options;
+    const request = { method, params, body, key: app.key, secret: app.secret };
+    const unprefixed = verifyHttpRequest({ ...request, path: rawPath.slice(pathPrefix.length) });
+    if (unprefixed.ok || pathPrefix === '') return unprefixed;
+    return verifyHttpRequest({ ...request, path: rawPath }).ok ? { ok: true } : unprefixed;
   }
 
   /**

@@ -48,6 +48,8 @@ export interface ClusterState {
   /** Counts a new connection unless the app already has `max` (null = unlimited); false = over quota. */
   reserveConnection(appId: string, max: number | null): Promise<boolean>;
   releaseConnection(appId: string): Promise<void>;
+  /** The app's open connections over every node (`GET /apps/{id}/connections`). */
+  openConnections(appId: string): Promise<number>;
   /** The last event triggered over HTTP on a cache channel, while its TTL lasts. */
   cachedEvent(appId: string, channel: string): Promise<CachedEvent | null>;
   /** One subscription more (+1) or less (-1) on `channel`; resolves with the count over every node. */
@@ -236,6 +238,10 @@ export class MemoryClusterState implements ClusterState {
 
   async releaseConnection(appId: string): Promise<void> {
     this.releaseSync(appId);
+  }
+
+  async openConnections(appId: string): Promise<number> {
+    return this.connectionCount(appId);
   }
 
   async cachedEvent(appId: string, channel: string): Promise<CachedEvent | null> {

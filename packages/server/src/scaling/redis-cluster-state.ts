@@ -204,6 +204,25 @@ export class RedisClusterState implements ClusterState {
     }
   }
 
+  /**
+   * Every other node's count from Redis plus our own record: right even before a restarted Redis has
+   * our count back. Our own count alone while Redis is unreachable.
+   */
+  async openConnections(appId: string): Promise<number> {
+    const own = this.local.connectionCount(appId);
+    try {
+      const perNode = await this.link.pub.hgetall(this.keys.connections(appId));
+      let others = 0;
+      for (const [node, count] of Object.entries(perNode)) {
+        if (node !== this.nodeId) others += Math.max(0, Number(count) || 0);
+      }
+      return own + others;
+    } catch (error) {
+      this.link.fail('connection count', error);
+      return own;
+    }
+  }
+
   async countSubscription(appId: string, channel: string, delta: 1 | -1): Promise<number> {
     const own = this.local.countSubscriptionSync(appId, channel, delta);
     try {

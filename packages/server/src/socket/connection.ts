@@ -19,6 +19,7 @@ import { frameForLog, type ReverbLogger } from '../shared/logger';
 import { AppTraffic, type Traffic } from '../shared/traffic';
 import { type FrameSink, writeText } from './broadcast';
 import { RateWindow } from './limits';
+import { messageRateWindow } from './rate-limiter';
 
 /** How long a closing peer gets to answer the close handshake. */
 const CLOSE_GRACE_MS = 5_000;
@@ -115,6 +116,8 @@ export class Connection implements FrameSink {
   userId: string | undefined;
   watchlist: readonly string[] = [];
   readonly clientEventRate: RateWindow;
+  /** Reverb's limiter of every message (rate-limiter.ts); undefined when the app does not use it. */
+  readonly messageRate: RateWindow | undefined;
   /** This app's counters: the hot path only increments them. */
   readonly traffic: AppTraffic;
 
@@ -126,6 +129,7 @@ export class Connection implements FrameSink {
   ) {
     this.lastActivityMs = Date.now();
     this.clientEventRate = new RateWindow(app.limits.maxClientEventsPerSecond);
+    this.messageRate = messageRateWindow(app.rateLimiting);
     this.traffic = context.traffic?.forApp(app.id) ?? new AppTraffic();
     ws.connection = this;
   }
@@ -201,14 +205,14 @@ export class Connection implements FrameSink {
   }
 
   /**
-   * The heartbeat (§9), run from the shared tick: after `activity_timeout` seconds with nothing
-   * received, probe with `pusher:ping` and a ping control frame; if nothing arrives within
-   * `ping_interval` seconds, 4201.
+   * The heartbeat (§9), run from the shared tick: after `ping_interval` seconds with nothing received,
+   * probe with `pusher:ping` and a ping control frame; if nothing arrives within `ping_interval`
+   * seconds more, 4201. (`activity_timeout` is only what clients are told: they ping after it.)
    */
   checkActivity(nowMs: number): void {
     if (this.closing) return;
     if (this.probeSentAtMs === 0) {
-      if (nowMs - this.lastActivityMs < this.app.activityTimeout * 1000) return;
+      if (nowMs - this.lastActivityMs < this.app.pingInterval * 1000) return;
       this.probeSentAtMs = nowMs;
       this.sendMessage({ event: PusherEvent.Ping, data: {} });
       try {
