@@ -160,6 +160,42 @@ describe('POST /users/{id}/terminate_connections', () => {
   });
 });
 
+describe("GET /connections (Laravel Reverb's own endpoint)", () => {
+  const count = async () =>
+    ((await (await sdkFor(t).get({ path: '/connections' })).json()) as { connections: number }).connections;
+
+  it('answers {"connections": N}: every open connection of the app, subscribed or not', async () => {
+    // Connections of earlier tests may still be closing: start from a settled count.
+    let before = -1;
+    await waitFor(
+      async () => {
+        before = await count();
+        return before === t.server.stats().apps['4242']?.connections;
+      },
+      5000,
+      'a settled count',
+    );
+    const idle = await open(t.wsUrl());
+    await subscribed('counted-connections');
+    expect(await count()).toBe(before + 2);
+    idle.close();
+    await waitFor(
+      async () => (await count()) === before + 1,
+      5000,
+      'the closed connection to leave the count',
+    );
+  });
+
+  it('is signed like the rest of the API, and GET only', async () => {
+    expect((await raw('GET', `/apps/${t.app.id}/connections`)).status).toBe(401);
+    expect((await raw('GET', signed('GET', `/apps/${t.app.id}/connections`))).body).toEqual({
+      connections: expect.any(Number),
+    });
+    const post = await raw('POST', signed('POST', `/apps/${t.app.id}/connections`, '{}'), '{}');
+    expect(post.status).toBe(405);
+  });
+});
+
 describe('bad requests: JSON {"error": ...} with the right 4xx', () => {
   const eventBody = '{"name":"e","channels":["c"],"data":"{}"}';
 

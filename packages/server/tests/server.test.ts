@@ -3,6 +3,7 @@
  * real server on a free port, with literal frames.
  */
 
+import { signHttpRequest } from '@react-reverb/core/signing';
 import { DEMO_APP_CONFIG, makeCertificate } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
@@ -205,6 +206,42 @@ describe('REVERB_SERVER_PATH (pusher-js wsPath)', () => {
       expect(api.status).toBe(401); // reached the API: unsigned
       const up = await fetch(`${prefixed.httpUrl}/up`);
       expect(up.status).toBe(200);
+      // Reverb serves its health check under the prefix, unsigned.
+      const prefixedUp = await fetch(`${prefixed.httpUrl}/reverb/up`);
+      expect(prefixedUp.status).toBe(200);
+      expect(await prefixedUp.json()).toEqual({ health: 'OK' });
+    } finally {
+      await prefixed.close();
+    }
+  });
+
+  it("accepts API requests signed without the prefix, as Laravel's PHP SDK signs them, and with it", async () => {
+    const prefixed = await startTestServer(undefined, { path: '/reverb' });
+    try {
+      const { id, key, secret } = prefixed.app;
+      const body = '{"name":"e","channel":"news","data":"{}"}';
+      // pusher-http-php with the `path` option Reverb's installer writes: sends to {path}/apps/…,
+      // signs /apps/… (Reverb checks that form since 1.8.1).
+      const send = (signedPath: string, secretUsed = secret) => {
+        const query = signHttpRequest({
+          method: 'POST',
+          path: signedPath,
+          params: {},
+          body,
+          key,
+          secret: secretUsed,
+        });
+        return fetch(`${prefixed.httpUrl}/reverb/apps/${id}/events?${new URLSearchParams(query)}`, {
+          method: 'POST',
+          body,
+        });
+      };
+      expect((await send(`/apps/${id}/events`)).status).toBe(200);
+      expect((await send(`/reverb/apps/${id}/events`)).status).toBe(200);
+      const wrong = await send(`/apps/${id}/events`, 'not-the-secret');
+      expect(wrong.status).toBe(401);
+      // The refusal quotes the string Laravel's SDK signs: without the prefix.
+      expect(((await wrong.json()) as { error: string }).error).toContain(`"POST\\n/apps/${id}/events\\n`);
     } finally {
       await prefixed.close();
     }
