@@ -95,14 +95,18 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     const { host, port: boundPort } = await server.listen();
     const scheme = config.tls ? 'wss' : 'ws';
+    // Like Reverb's "Starting server on host:port/path (hostname)": REVERB_HOST is shown, not bound.
+    const publicName = config.hostname && config.hostname !== host ? ` (${config.hostname})` : '';
     server.logger.info(
       {
         host,
         port: boundPort,
+        path: config.path,
+        hostname: config.hostname,
         tls: config.tls !== undefined,
         apps: config.apps.map((app) => ({ id: app.id, key: app.key, enabled: app.enabled })),
       },
-      `Reverb server listening on ${scheme}://${host}:${boundPort} (${config.tls ? 'https' : 'http'} API at /apps/{id}) serving ${config.apps.length} app(s): ${config.apps.map((a) => a.id).join(', ')}`,
+      `Reverb server listening on ${scheme}://${host}:${boundPort}${config.path}${publicName} (${config.tls ? 'https' : 'http'} API at ${config.path}/apps/{id}) serving ${config.apps.length} app(s): ${config.apps.map((a) => a.id).join(', ')}`,
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

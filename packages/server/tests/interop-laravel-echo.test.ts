@@ -1,11 +1,11 @@
 // laravel-echo 2.5 (with pusher-js) against our server, configured as a Laravel app does it:
 // `broadcaster: 'reverb'` (and once `'pusher'`), `/broadcasting/auth` on a Laravel-like backend,
 // events named after PHP classes, notifications, whispers, presence and `toOthers()`.
-import { waitFor } from '@react-reverb/test-helpers';
+import { type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, startAppBackend } from './support/app-backend';
 import { echoError, echoPool, echoSubscribed, firstCall } from './support/echo-clients';
-import { EVENT_TIMEOUT_MS, record, withTimeout } from './support/events';
+import { EVENT_TIMEOUT_MS, nextEvent, nextMatching, record, withTimeout } from './support/events';
 import { channelInfo } from './support/http-api';
 import { unique } from './support/ids';
 import { drain } from './support/pusher-js-clients';
@@ -103,6 +103,25 @@ describe('Echo with broadcaster "reverb"', () => {
     expect(await got).toEqual({ name: 'Taylor' });
     await drain(backend, a.connector.pusher, `private-${name}`);
     expect(echoed).toEqual([]);
+  });
+
+  it("whisper() from a connection the backend did not let join is refused (Reverb's members rule) and unheard", async () => {
+    const [owner, other] = await Promise.all([echoes.connect('1'), echoes.connect('2')]);
+    const own = await echoSubscribed(owner.private('App.Models.User.1'), 'the owner');
+    const heard: unknown[] = [];
+    own.listenForWhisper('typing', (e: unknown) => heard.push(e));
+    const denied = other.private('App.Models.User.1');
+    await echoError(denied, "user 2 on user 1's channel");
+    const refused = nextMatching<{ type?: string; data?: { code?: number } }>(
+      other.connector.pusher.connection,
+      'error',
+      (e) => e.type === 'PusherError',
+      'the refusal of the whisper',
+    );
+    denied.whisper('typing', { from: '2' });
+    expect((await refused).data?.code).toBe(4009);
+    await drain(backend, owner.connector.pusher, 'private-App.Models.User.1');
+    expect(heard).toEqual([]);
   });
 
   it('join() reports here(), joining() and leaving()', async () => {
@@ -210,3 +229,97 @@ describe('Echo with broadcaster "pusher" and a custom host', () => {
     expect(await got).toEqual({ id: 9 });
   });
 });
+
+/**
+ * Laravel Reverb's settings as Echo meets them, on a server of their own (skipped against an external
+ * REVERB_TEST_TARGET_URL): `accept_client_events_from: all`, and the rate limiter with terminate.
+ */
+describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))(
+  "Reverb's client-event and rate-limit settings",
+  () => {
+    const APPS = {
+      open: { id: '3001', key: 'open-key', secret: 'open-secret', accept_client_events_from: 'all' },
+      limited: {
+        id: '3002',
+        key: 'limited-key',
+        secret: 'limited-secret',
+        rate_limiting: { enabled: true, max_attempts: 3, decay_seconds: 60, terminate_on_limit: true },
+      },
+    } as const;
+    type AppName = keyof typeof APPS;
+    let server: ServerHandle;
+    const targets = {} as Record<AppName, Target>;
+    const backends = {} as Record<AppName, AppBackend>;
+    const pools = {
+      open: echoPool(
+        () => targets.open,
+        () => backends.open,
+      ),
+      limited: echoPool(
+        () => targets.limited,
+        () => backends.limited,
+      ),
+    };
+
+    beforeAll(async () => {
+      server = await startServer({ apps: Object.values(APPS) });
+      for (const name of Object.keys(APPS) as AppName[]) {
+        const { id, key, secret } = APPS[name];
+        targets[name] = {
+          host: server.host,
+          port: server.port,
+          httpUrl: server.httpUrl,
+          app: { id, key, secret },
+          async stop() {},
+        };
+        backends[name] = await startAppBackend(targets[name]);
+      }
+    });
+    afterEach(() => {
+      for (const pool of Object.values(pools)) pool.closeAll();
+    });
+    afterAll(async () => {
+      await Promise.all(Object.values(backends).map((b) => b.close()));
+      await server?.stop();
+    });
+
+    it('accept_client_events_from all: a whisper from a connection that is not a member is heard', async () => {
+      const [owner, other] = await Promise.all([pools.open.connect('1'), pools.open.connect('2')]);
+      const own = await echoSubscribed(owner.private('App.Models.User.1'), 'the owner');
+      const got = firstCall((cb) => own.listenForWhisper('typing', cb), 'the whisper of a non-member');
+      const denied = other.private('App.Models.User.1');
+      await echoError(denied, "user 2 on user 1's channel");
+      const errors = record(other.connector.pusher.connection, 'error');
+      denied.whisper('typing', { from: '2' });
+      expect(await got).toEqual({ from: '2' });
+      expect(errors).toEqual([]);
+    });
+
+    it('rate limit with terminate: Echo gets the error event, reconnects after the 4100 close and keeps listening', async () => {
+      const name = unique('orders.');
+      const echo = await pools.limited.connect('1');
+      const channel = await echoSubscribed(echo.private(name), name);
+      const pusher = echo.connector.pusher;
+      const firstSocketId = echo.socketId();
+      const error = nextMatching<{ type?: string; data?: { code?: number } }>(
+        pusher.connection,
+        'error',
+        (e) => e.type === 'PusherError',
+        'the rate limit error',
+      );
+      const reconnected = nextEvent(pusher.connection, 'connected', 'Echo reconnecting');
+      for (const n of [1, 2, 3]) channel.whisper('typing', { n });
+      expect((await error).data?.code).toBe(4301);
+      await reconnected;
+      expect(echo.socketId()).not.toBe(firstSocketId);
+      const got = firstCall((cb) => channel.listen('OrderShipped', cb), 'an event after reconnecting');
+      await waitFor(
+        async () => (await channelInfo(backends.limited.pusher, `private-${name}`)).occupied,
+        EVENT_TIMEOUT_MS,
+        'the channel subscribed again',
+      );
+      await backends.limited.pusher.trigger(`private-${name}`, 'App\\Events\\OrderShipped', { id: 1 });
+      expect(await got).toEqual({ id: 1 });
+    });
+  },
+);

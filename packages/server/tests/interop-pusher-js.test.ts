@@ -1,6 +1,7 @@
 // pusher-js 8.6 (the Node build) against our server, the way an app uses it: every channel type,
 // auth through a Laravel-like backend that signs with the official `pusher` SDK, sign-in, watchlist,
 // cache channels and subscription counts.
+import { type ServerHandle, startServer } from '@react-reverb/test-helpers';
 import type { Channel, PresenceChannel } from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, phpJsonEncode, startAppBackend } from './support/app-backend';
@@ -417,4 +418,105 @@ describe('server restart (a deploy)', () => {
     await backend.pusher.trigger(name, 'after-restart', { ok: true });
     expect(await got).toEqual({ ok: true });
   }, 60_000);
+});
+
+/**
+ * Laravel Reverb's rate limiter of every message (`rate_limiting`, REVERB_APP_RATE_LIMIT_*): a server of
+ * its own with two limited apps, so it is skipped against an external REVERB_TEST_TARGET_URL.
+ */
+describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))("Laravel Reverb's rate limiter", () => {
+  const LIMITS = { enabled: true, max_attempts: 3, decay_seconds: 60 };
+  const APPS = {
+    limited: { id: '2001', key: 'limited-key', secret: 'limited-secret', rate_limiting: LIMITS },
+    terminating: {
+      id: '2002',
+      key: 'terminating-key',
+      secret: 'terminating-secret',
+      rate_limiting: { ...LIMITS, terminate_on_limit: true },
+    },
+  } as const;
+  type AppName = keyof typeof APPS;
+  let server: ServerHandle;
+  const targets = {} as Record<AppName, Target>;
+  const backends = {} as Record<AppName, AppBackend>;
+  const pools = {
+    limited: pusherJsPool(
+      () => targets.limited,
+      () => backends.limited,
+    ),
+    terminating: pusherJsPool(
+      () => targets.terminating,
+      () => backends.terminating,
+    ),
+  };
+  interface PusherError {
+    type?: string;
+    data?: { code?: number; message?: string };
+  }
+
+  beforeAll(async () => {
+    server = await startServer({ apps: Object.values(APPS) });
+    for (const name of Object.keys(APPS) as AppName[]) {
+      const { id, key, secret } = APPS[name];
+      targets[name] = {
+        ...target,
+        host: server.host,
+        port: server.port,
+        httpUrl: server.httpUrl,
+        app: { id, key, secret },
+      };
+      backends[name] = await startAppBackend(targets[name]);
+    }
+  });
+  afterEach(() => {
+    for (const pool of Object.values(pools)) pool.closeAll();
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(backends).map((b) => b.close()));
+    await server?.stop();
+  });
+
+  it('without terminate: the message over the limit gets an error event (4301) and goes nowhere; the connection stays', async () => {
+    const name = unique('private-limited.');
+    const [a, b] = await Promise.all([pools.limited.connect('1'), pools.limited.connect('2')]);
+    const [chA, chB] = await Promise.all([subscribed(a, name), subscribed(b, name)]);
+    const socketId = a.connection.socket_id;
+    const received = record(chB, 'client-typing');
+    const error = nextMatching<PusherError>(a.connection, 'error', (e) => e.type === 'PusherError', '4301');
+    // The subscription was a's first message; two whispers fit, the third is one too many.
+    for (const n of [1, 2, 3]) chA.trigger('client-typing', { n });
+    expect((await error).data).toEqual({ code: 4301, message: 'Rate limit exceeded' });
+    await drain(backends.limited, b, name);
+    expect(received).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(a.connection.state).toBe('connected');
+    expect(a.connection.socket_id).toBe(socketId);
+    // Events from the app still reach it: the limit is on what it sends.
+    await drain(backends.limited, a, name);
+  });
+
+  it('with terminate: the error event, then close 4100; pusher-js backs off, reconnects and subscribes again', async () => {
+    const name = unique('private-terminated.');
+    const a = await pools.terminating.connect('1');
+    const channel = await subscribed(a, name);
+    const firstSocketId = a.connection.socket_id;
+    const errors = record<PusherError & { error?: PusherError }>(a.connection, 'error');
+    const states = record<{ current: string }>(a.connection, 'state_change');
+    const resubscribed = nextEvent(
+      channel,
+      'pusher:subscription_succeeded',
+      'subscription after reconnecting',
+    );
+    for (const n of [1, 2, 3]) channel.trigger('client-typing', { n });
+    await resubscribed;
+    expect(a.connection.state).toBe('connected');
+    expect(a.connection.socket_id).not.toBe(firstSocketId);
+    // The server's frame first, then the close code as pusher-js reports it (backoff: 41xx).
+    expect(errors[0]).toEqual({ type: 'PusherError', data: { code: 4301, message: 'Rate limit exceeded' } });
+    const codes = errors.map((e) => e.data?.code ?? e.error?.data?.code);
+    expect(codes).toContain(4100);
+    expect(states.map((s) => s.current)).toEqual(['connecting', 'connected']);
+    const got = nextEvent(channel, 'after-reconnect', 'an event on the new connection');
+    await backends.terminating.pusher.trigger(name, 'after-reconnect', { ok: true });
+    expect(await got).toEqual({ ok: true });
+  });
 });

@@ -1,6 +1,7 @@
 // The official `pusher` Node SDK (5.3) against every HTTP endpoint of our server, with pusher-js
 // clients on the other end, plus one request built the way pusher-http-php (Laravel) sends it.
 import { createHash, createHmac } from 'node:crypto';
+import { waitFor } from '@react-reverb/test-helpers';
 import type Pusher from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, startAppBackend } from './support/app-backend';
@@ -225,6 +226,31 @@ describe('GET /channels/{name}/users', () => {
 
   it('rejects a channel that is not a presence channel (400)', async () => {
     expect(await statusOf(backend.pusher.get({ path: `/channels/${unique('orders-')}/users` }))).toBe(400);
+  });
+});
+
+describe("GET /connections (Laravel Reverb's own endpoint) through the SDK's get()", () => {
+  const connections = async () => (await backend.pusher.get({ path: '/connections' })).text();
+
+  it('answers {"connections": N} with the open connections, subscribed or not', async () => {
+    const [a] = await Promise.all([clients.connect(), clients.connect('1')]);
+    // The clients of earlier tests may still be closing: wait for ours alone.
+    await waitFor(
+      async () => (await connections()) === '{"connections":2}',
+      EVENT_TIMEOUT_MS,
+      '2 connections',
+    );
+    a.disconnect();
+    await waitFor(
+      async () => (await connections()) === '{"connections":1}',
+      EVENT_TIMEOUT_MS,
+      '1 connection',
+    );
+  });
+
+  it('is signed like the rest of the API: the wrong secret gets 401', async () => {
+    const wrong = sdkFor({ ...target, app: { ...target.app, secret: `${target.app.secret}-not` } });
+    expect(await statusOf(wrong.get({ path: '/connections' }))).toBe(401);
   });
 });
 
