@@ -32,8 +32,8 @@ export const Limits = {
 
 /** Timing of docs/protocol.md §9. */
 export const Timing = {
-  /** What we suggest to clients in `connection_established`, in seconds ([decision]). */
-  ACTIVITY_TIMEOUT_SECONDS: 120,
+  /** What the server tells clients in `connection_established` by default, in seconds: Laravel Reverb's. */
+  ACTIVITY_TIMEOUT_SECONDS: 30,
   PONG_TIMEOUT_MS,
   CLIENT_ACTIVITY_TIMEOUT_MS,
 } as const;

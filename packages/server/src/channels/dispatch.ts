@@ -41,7 +41,7 @@ export interface DispatchContext {
 /** Handles one text frame. Never throws for bad input. */
 export function handleFrame(conn: Connection, frame: string, context: DispatchContext): void {
   // Reverb's rate limiter counts every message, before it is even read (§3.16).
-  if (!admitMessage(conn, Date.now())) return;
+  if (!admitMessage(conn)) return;
   const size = Buffer.byteLength(frame, 'utf8');
   if (size > conn.app.maxMessageSize) {
     conn.sendError(

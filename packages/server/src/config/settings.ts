@@ -17,7 +17,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Limits } from '@react-reverb/core/protocol';
+import { Limits, Timing } from '@react-reverb/core/protocol';
 import { group, REQUIRED, setting } from './setting';
 import {
   bool,
@@ -200,7 +200,7 @@ export const APP_SETTINGS = group(
       env: 'REVERB_APP_ACTIVITY_TIMEOUT',
       reverbDefault: '30',
       parse: positiveInteger,
-      default: 30,
+      default: Timing.ACTIVITY_TIMEOUT_SECONDS,
       doc: 'seconds sent to clients in `connection_established`: an idle client pings after that long',
     }),
     maxMessageSize: setting({

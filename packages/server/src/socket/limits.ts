@@ -1,6 +1,7 @@
 /**
- * Per-connection limits that need state: the client-event rate (a fixed one-second window, no timer:
- * the window restarts lazily on the first event after it elapsed).
+ * Per-connection limits that need state: the client-event rate (a one-second window) and Reverb's
+ * message rate (rate-limiter.ts). A fixed window, no timer: it restarts lazily on the first event after
+ * it elapsed, so it starts with the first event counted in it, as Laravel's RateLimiter does.
  */
 export class RateWindow {
   private windowStart = 0;
