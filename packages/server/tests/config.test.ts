@@ -47,7 +47,7 @@ describe('defaults', () => {
         key: 'demo-key-0001',
         secret: 'demo-secret-0001',
         allowedOrigins: ['*'],
-        // Reverb 1.10's defaults and meanings (protocol.md §9).
+        // Reverb 1.10's defaults and meanings (docs/protocol.md §9).
         pingInterval: 60,
         activityTimeout: 30,
         maxMessageSize: 10_000,

@@ -316,8 +316,8 @@ export const APP_LIMIT_SETTINGS = group('App limits', 'app', {
 });
 
 /**
- * `AppConfig.rateLimiting`: Laravel Reverb's limiter of every message a connection sends (protocol.md
- * §3.16), under Reverb's config keys. Our own client-event limit (`limits.max_client_events_per_second`)
+ * `AppConfig.rateLimiting`: Laravel Reverb's limiter of every message a connection sends
+ * (docs/protocol.md §3.16), under Reverb's config keys. Our own client-event limit (`limits.max_client_events_per_second`)
  * applies as well.
  */
 export const APP_RATE_LIMIT_SETTINGS = group("App rate limiter (Laravel Reverb's)", 'app', {

@@ -1,6 +1,6 @@
 /**
  * `GET /apps/{id}/connections`: Laravel Reverb's own endpoint (it is not part of Pusher's HTTP API),
- * signed like every other (protocol.md §7.3). Reverb's answer shape, `{"connections": N}`, counted over
+ * signed like every other (docs/protocol.md §7.3). Reverb's answer shape, `{"connections": N}`, counted over
  * the whole cluster from the shared per-app connection counts that the `max_connections` quota uses.
  */
 import type { AppConfig } from '../config/config';

@@ -1,5 +1,5 @@
 /**
- * Laravel Reverb's message rate limiter (REVERB_APP_RATE_LIMITING_*, protocol.md §3.16). Every text
+ * Laravel Reverb's message rate limiter (REVERB_APP_RATE_LIMITING_*, docs/protocol.md §3.16). Every text
  * frame a connection sends counts (pings, subscriptions, client events, frames we cannot read), in a
  * fixed window of `decay_seconds` that starts with the first message counted in it. A message over
  * `max_attempts` is dropped with `pusher:error` 4301 "Rate limit exceeded", Reverb's code and text;
