@@ -7,7 +7,8 @@ import { DIST_DIR, REVERB_CONFIG_FILE } from '../server/config';
 import { UserDirectory } from '../server/users';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const SCREENSHOTS_DIR = resolve(appDir, 'screenshots');
+/** Ignored by git: a test run leaves the checkout clean. `pnpm screenshots` copies them to `screenshots/`. */
+export const SCREENSHOTS_DIR = resolve(appDir, 'test-results');
 
 let built: Promise<void> | undefined;
 

@@ -1,7 +1,8 @@
 /**
  * The dashboard in Debian's chromium (playwright-core): protected, live without reload, per app
  * connections, channels with subscriber counts, presence members, a messages/s chart, recent errors.
- * Writes docs/dashboard.png (linked from the README).
+ * Writes test-results/dashboard.png (ignored); `pnpm screenshots` copies it to docs/dashboard.png, which the
+ * README shows.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -14,7 +15,7 @@ import { runCli } from './support/cli';
 import { RawClient } from './support/raw-client';
 import { startOpsServer, type TestServer } from './support/server';
 
-const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/dashboard.png');
+const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results/dashboard.png');
 const CREDENTIALS = { username: 'ops', password: 'correct horse battery staple' };
 
 let t: TestServer;
