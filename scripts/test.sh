@@ -62,11 +62,19 @@ if [ "$status" -eq 0 ]; then
   for major in ${TEST_NODES-24}; do
     start=$SECONDS
     echo "› Node $major: installing node@$major from the npm registry"
-    npm install --prefix "$work/node$major" --no-save --no-audit --no-fund --loglevel=error "node@$major" >/dev/null
+    if ! npm install --prefix "$work/node$major" --no-save --no-audit --no-fund --loglevel=error "node@$major" \
+      >/dev/null; then
+      summaries+=("node $major: FAILED to install node@$major from the npm registry")
+      status=1
+      continue
+    fi
     node_bin="$work/node$major/node_modules/node/bin"
     # The Node the packages' scripts see (pnpm runs `node` from PATH), not merely the one installed.
     version=$(PATH="$node_bin:$PATH" pnpm --filter @react-reverb/core exec node --version)
-    if [ "$version" = "$machine_node" ]; then continue; fi
+    if [ "$version" = "$machine_node" ]; then
+      summaries+=("node $version: the machine's Node, not run twice")
+      continue
+    fi
     log="$work/node$major.log"
     rc=0
     for package in "${packages[@]}"; do
@@ -76,6 +84,8 @@ if [ "$status" -eq 0 ]; then
     done
     summarize "$version" "${#packages[@]} packages' tests" "$log" "$rc" $((SECONDS - start))
   done
+else
+  for major in ${TEST_NODES-24}; do summaries+=("node $major: not run (the run on $machine_node failed)"); done
 fi
 
 printf '%s\n' "${summaries[@]}"
