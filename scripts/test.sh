@@ -55,9 +55,9 @@ if [ "$rc" -eq 0 ] && node -e "process.exit(require('./package.json').scripts['t
 fi
 summarize "$machine_node" "pnpm test + test:stress" "$log" "$rc" $((SECONDS - start))
 
-# The other Nodes run each package's own `test` script (vitest, plus size-limit where the package has it) on
-# what `pnpm test` built above; builds, types and lint do not depend on the Node that runs them.
-packages=(@react-reverb/core react-reverb @react-reverb/server @react-reverb/demo)
+# The other Nodes run every workspace package's own `test` script, one package at a time (vitest, plus
+# size-limit where the package has it), on what `pnpm test` built above: builds, types and lint do not depend
+# on the Node that runs them.
 if [ "$status" -eq 0 ]; then
   for major in ${TEST_NODES-24}; do
     start=$SECONDS
@@ -77,12 +77,10 @@ if [ "$status" -eq 0 ]; then
     fi
     log="$work/node$major.log"
     rc=0
-    for package in "${packages[@]}"; do
-      echo "› $package on Node $version"
-      # vitest and every process a test starts (process.execPath) run on the node first on PATH.
-      PATH="$node_bin:$PATH" pnpm --filter "$package" test 2>&1 | tee -a "$log" || rc=$?
-    done
-    summarize "$version" "${#packages[@]} packages' tests" "$log" "$rc" $((SECONDS - start))
+    echo "› every package's tests on Node $version"
+    # vitest and every process a test starts (process.execPath) run on the node first on PATH.
+    PATH="$node_bin:$PATH" pnpm -r --workspace-concurrency=1 --no-bail run test 2>&1 | tee "$log" || rc=$?
+    summarize "$version" "every package's tests" "$log" "$rc" $((SECONDS - start))
   done
 else
   for major in ${TEST_NODES-24}; do summaries+=("node $major: not run (the run on $machine_node failed)"); done
