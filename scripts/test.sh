@@ -59,6 +59,8 @@ summarize "$machine_node" "pnpm test + test:stress" "$log" "$rc" $((SECONDS - st
 # size-limit where the package has it), on what `pnpm test` built above: builds, types and lint do not depend
 # on the Node that runs them.
 if [ "$status" -eq 0 ]; then
+  mapfile -t packages < <(pnpm -r --workspace-concurrency=1 exec node -e \
+    "const p = require('./package.json'); if (p.scripts && p.scripts.test) console.log(p.name)")
   for major in ${TEST_NODES-24}; do
     start=$SECONDS
     echo "› Node $major: installing node@$major from the npm registry"
@@ -77,10 +79,14 @@ if [ "$status" -eq 0 ]; then
     fi
     log="$work/node$major.log"
     rc=0
-    echo "› every package's tests on Node $version"
-    # vitest and every process a test starts (process.execPath) run on the node first on PATH.
-    PATH="$node_bin:$PATH" pnpm -r --workspace-concurrency=1 --no-bail run test 2>&1 | tee "$log" || rc=$?
-    summarize "$version" "every package's tests" "$log" "$rc" $((SECONDS - start))
+    # One package after another, each whatever happened before (`pnpm -r --no-bail run test` did not go on
+    # to the other packages after a failure in test-helpers, which they all depend on).
+    for package in "${packages[@]}"; do
+      echo "› $package on Node $version"
+      # vitest and every process a test starts (process.execPath) run on the node first on PATH.
+      PATH="$node_bin:$PATH" pnpm --filter "$package" test 2>&1 | tee -a "$log" || rc=$?
+    done
+    summarize "$version" "${#packages[@]} packages' tests" "$log" "$rc" $((SECONDS - start))
   done
 else
   for major in ${TEST_NODES-24}; do summaries+=("node $major: not run (the run on $machine_node failed)"); done
