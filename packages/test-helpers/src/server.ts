@@ -63,7 +63,7 @@ export async function waitUntilUp(
     async () => {
       stillStarting();
       try {
-        return (await fetch(`${httpUrl}/up`)).ok;
+        return (await fetch(`${httpUrl}/up`, { signal: AbortSignal.timeout(2_000) })).ok;
       } catch {
         return false;
       }
@@ -73,9 +73,26 @@ export async function waitUntilUp(
   );
 }
 
-/** Spawns the real `reverb start` CLI on a free 127.0.0.1 port and waits for `GET /up`. */
+/**
+ * Spawns the real `reverb start` CLI on a free 127.0.0.1 port and waits for `GET /up`. A port picked
+ * by `freePort()` can be taken by another process before the server binds it (tests run in parallel):
+ * then the start is tried again on another port, at most three times.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return startOn(options, options.port);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options, await freePort());
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+/** The chosen port was taken between `freePort()` and the server's listen. */
+class PortTakenError extends Error {}
+
+async function startOn(options: ServerOptions, port: number): Promise<ServerHandle> {
   const host = '127.0.0.1';
   const apps = options.apps ?? [DEMO_APP_CONFIG];
   const dir = mkdtempSync(join(tmpdir(), 'rr-server-'));
@@ -99,7 +116,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const httpUrl = `http://${host}:${port}`;
   try {
     await waitUntilUp(httpUrl, 15_000, `reverb on ${port}`, () => {
-      if (child.exitCode !== null) throw new Error(`reverb exited with ${child.exitCode}:\n${out}`);
+      if (child.exitCode === null) return;
+      const message = `reverb exited with ${child.exitCode}:\n${out}`;
+      throw /already in use|EADDRINUSE/.test(out) ? new PortTakenError(message) : new Error(message);
     });
   } catch (error) {
     child.kill('SIGKILL');
