@@ -54,6 +54,13 @@ export {
   type RedisAdapterOptions,
   type RedisAdapterStats,
 } from './scaling/redis-adapter';
+export type {
+  ClaimOutcome,
+  ClaimResult,
+  EndOthersResult,
+  PeekResult,
+  SessionState,
+} from './scaling/sessions';
 export { type CreateServerOptions, createReverbServer, type ReverbServer, type ServerStats } from './server';
 export { ConfigError } from './shared/errors';
 export { type ReverbEventMap, type ReverbEventName, ReverbEvents } from './shared/hooks';

@@ -226,6 +226,12 @@ const PUBLIC_API = [
   'JoinOutcome',
   'LeaveOutcome',
   'PresenceMembers',
+  // The adapter's `sessions` (single session): a custom adapter implements it.
+  'SessionState',
+  'ClaimOutcome',
+  'ClaimResult',
+  'EndOthersResult',
+  'PeekResult',
   'RedisAdapter',
   'RedisAdapterOptions',
   'RedisAdapterEventMap',

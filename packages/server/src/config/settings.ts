@@ -278,6 +278,21 @@ export const APP_SETTINGS = group(
       default: [],
       doc: 'URLs, or `{url, event_types, batch_ms, headers}`, that get signed webhooks (webhooks-config.ts)',
     }),
+    singleSession: setting({
+      file: 'single_session',
+      env: 'REVERB_APP_SINGLE_SESSION',
+      parse: bool,
+      default: false,
+      doc: "one session per user: a sign-in with a new `session_id` closes the user's other sessions (4010)",
+    }),
+    singleSessionMemory: setting({
+      file: 'single_session_memory',
+      env: 'REVERB_APP_SINGLE_SESSION_MEMORY',
+      // A year at most: the memory is kept in milliseconds, and no app needs longer.
+      parse: num({ min: 1, max: 365 * 86_400, integer: true }),
+      default: 86_400,
+      doc: 'seconds a replaced session is remembered, so a device coming back with it is refused',
+    }),
   },
 );
 

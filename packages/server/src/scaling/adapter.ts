@@ -6,6 +6,7 @@
  * why everything here returns a Promise. Both pass tests/scaling/adapter-contract.test.ts.
  */
 import { type ClusterState, MemoryClusterState } from './cluster-state';
+import { MemorySessionState, type SessionState } from './sessions';
 
 /** A message every node applies to its local sockets. `frame` is already encoded: nodes only frame it. */
 export type AdapterMessage =
@@ -79,6 +80,8 @@ export interface LocalNode {
 export interface Adapter {
   /** The state the cluster shares: presence members, signed-in users, quotas, counts, cache entries. */
   readonly state: ClusterState;
+  /** Single session (packages/server/docs/single-session.md): each user's current and replaced sessions. */
+  readonly sessions: SessionState;
   /** Delivers to this node's sockets and, in a cluster, to every other node's. */
   publish(message: AdapterMessage): Promise<void>;
   /** Answers for the whole cluster. */
@@ -95,6 +98,7 @@ export interface Adapter {
  */
 export class LocalAdapter implements Adapter {
   readonly state = new MemoryClusterState();
+  readonly sessions = new MemorySessionState();
 
   constructor(private readonly node: LocalNode) {}
 

@@ -32,6 +32,7 @@ import { isCachedBroadcast, RedisClusterState } from './redis-cluster-state';
 import { type AdapterLogger, RedisLink } from './redis-connection';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_MISSED_HEARTBEATS, RedisLiveness } from './redis-liveness';
 import { DEFAULT_QUERY_TIMEOUT_MS, RedisQueries } from './redis-queries';
+import { RedisSessionState } from './redis-sessions';
 
 /** Part of the adapter's options: named here with them, defined with the connections that log. */
 export type { AdapterLogger } from './redis-connection';
@@ -73,6 +74,8 @@ export interface RedisAdapterStats {
 export class RedisAdapter extends EventEmitter implements Adapter {
   /** The cluster's shared state, in Redis (this node's own record while Redis is unreachable). */
   readonly state: RedisClusterState;
+  /** Single session: one Lua script per claim on the command connection (failures counted like any other). */
+  readonly sessions: RedisSessionState;
   private readonly nodeId: string;
   private readonly logger: AdapterLogger;
   private readonly channels: ReturnType<typeof channelNames>;
@@ -104,6 +107,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       },
     });
     this.state = new RedisClusterState(this.link, keys, this.nodeId);
+    this.sessions = new RedisSessionState(this.link.pub, prefix, (op, error) => this.link.fail(op, error));
     this.liveness = new RedisLiveness({
       nodeId: this.nodeId,
       apps: options.apps,

@@ -49,6 +49,13 @@ export interface Subscription {
   readonly userId: string | undefined;
 }
 
+/** A connection's session as the verdicts of scaling/session-verdict.ts read it, with a defined id. */
+export interface ConnectionSessionRecord {
+  readonly sessionId: string;
+  /** The order its claim answered; undefined while the claim is pending. */
+  order: number | undefined;
+}
+
 export interface ConnectionContext {
   readonly logger: ReverbLogger;
   readonly debug: boolean;
@@ -114,6 +121,12 @@ export class Connection implements FrameSink {
   readonly subscriptions = new Map<string, Subscription>();
   /** Set by a successful `pusher:signin`. */
   userId: string | undefined;
+  /**
+   * Single session (docs/protocol.md §11.2): the `session_id` this connection signs in with, set before
+   * its claim is sent; `order` stays undefined until the claim answers (see channels/sessions.ts).
+   * Undefined for a connection that never signed in with one.
+   */
+  session: ConnectionSessionRecord | undefined;
   watchlist: readonly string[] = [];
   readonly clientEventRate: RateWindow;
   /** Reverb's limiter of every message (rate-limiter.ts); undefined when the app does not use it. */
