@@ -262,6 +262,7 @@ class ReverbServerImpl implements ReverbServer {
       presenceMembers: 0,
       users: 0,
       watchers: 0,
+      sessionUsers: 0,
     };
     for (const [id, registry] of this.registries) {
       const stats = registry.stats();

@@ -73,7 +73,7 @@ function dispatch(conn: Connection, message: ClientMessage, context: DispatchCon
       context.registry.leave(conn, (message as { data: { channel: string } }).data.channel);
       return;
     case PusherEvent.Signin:
-      signin(conn, message as SigninMessage, context.registry);
+      signin(conn, message as SigninMessage, context);
       return;
     default:
       clientEvent(conn, message as ClientEventMessage<string>, context);
@@ -196,7 +196,8 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
   });
 }
 
-function signin(conn: Connection, message: SigninMessage, registry: AppRegistry): void {
+function signin(conn: Connection, message: SigninMessage, context: DispatchContext): void {
+  const { users } = context.registry;
   const { auth, user_data: userData } = message.data;
   if (!conn.app.userAuthentication) {
     conn.sendError(ErrorCode.Unauthorized, 'User authentication is disabled for this app');
@@ -218,19 +219,28 @@ function signin(conn: Connection, message: SigninMessage, registry: AppRegistry)
     conn.sendError(ErrorCode.Unauthorized, parsed.error.message);
     return;
   }
-  const { id, watchlist } = parsed.value;
+  const { id, watchlist, session_id: sessionId } = parsed.value;
   if (conn.userId !== undefined && conn.userId !== id) {
     conn.sendError(ErrorCode.Unauthorized, `Already signed in as another user on this connection`);
     return;
   }
-  conn.sendMessage({ event: PusherEvent.SigninSuccess, data: { user_data: userData } });
-  const complete = registry.users.signIn(conn, id, watchlist);
-  if (!complete) {
-    conn.sendError(
-      ErrorCode.WatchlistTruncated,
-      `Watchlist limit exceeded: only the first ${Limits.MAX_WATCHLIST_SIZE} ids are watched`,
-    );
+  const refusal = users.sessions.refusal(conn, sessionId);
+  if (refusal !== undefined) {
+    conn.sendError(ErrorCode.Unauthorized, refusal);
+    return;
   }
+  // docs/protocol.md §11.2: a sign-in with a session_id is answered once its session may sign in.
+  const accept = () => {
+    conn.sendMessage({ event: PusherEvent.SigninSuccess, data: { user_data: userData } });
+    const complete = users.signIn(conn, id, watchlist);
+    if (!complete) {
+      conn.sendError(
+        ErrorCode.WatchlistTruncated,
+        `Watchlist limit exceeded: only the first ${Limits.MAX_WATCHLIST_SIZE} ids are watched`,
+      );
+    }
+  };
+  users.sessions.admit(conn, id, sessionId, accept, context.warn);
 }
 
 /** §3.10: every rule, in order; a refusal is a `pusher:error` and the event goes nowhere. */

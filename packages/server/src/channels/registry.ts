@@ -54,6 +54,8 @@ export interface RegistryStats {
   readonly presenceMembers: number;
   readonly users: number;
   readonly watchers: number;
+  /** Users whose newest session (docs/protocol.md §11.2) this node records, or with a claim in flight. */
+  readonly sessionUsers: number;
 }
 
 export class AppRegistry {
@@ -274,9 +276,10 @@ export class AppRegistry {
       this.users.notifyWatchers(message.userId, message.online ? 'online' : 'offline');
       return;
     }
-    // Single session is not wired yet (packages/server/docs/single-session.md, "Wiring"): nothing
-    // publishes it.
-    if (message.type === 'session_replaced') return;
+    if (message.type === 'session_replaced') {
+      this.users.sessions.apply(message);
+      return;
+    }
     const channel = this.channels.get(message.channel);
     if (!channel) return;
     const except =
@@ -356,6 +359,7 @@ export class AppRegistry {
       presenceMembers,
       users: this.users.userCount,
       watchers: this.users.watchedCount,
+      sessionUsers: this.users.sessions.trackedUsers,
     };
   }
 }

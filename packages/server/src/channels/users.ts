@@ -3,6 +3,8 @@
  * watchlists (who watches whom, `online`/`offline` events, §3.12), and terminating a user's
  * connections (§7.3). Who is signed in anywhere in the cluster is shared state (the adapter's `state`):
  * watchers everywhere hear `online` on a user's first connection anywhere and `offline` after its last.
+ * Single session (docs/protocol.md §11.2), which decides whether a sign-in with a `session_id` gets
+ * this far, is `sessions` (sessions.ts).
  */
 import { encodeServerMessage, InternalEvent, Limits, type WatchlistEvent } from '@react-reverb/core/protocol';
 import type { AppConfig } from '../config/config';
@@ -10,12 +12,15 @@ import type { Adapter } from '../scaling/adapter';
 import type { ReverbEvents } from '../shared/hooks';
 import { broadcastFrame } from '../socket/broadcast';
 import type { Connection } from '../socket/connection';
+import { AppSessions } from './sessions';
 
 export class AppUsers {
   /** Signed-in users → their connections on this node. */
   private readonly users = new Map<string, Set<Connection>>();
   /** Watched user id → connections watching it. */
   private readonly watchers = new Map<string, Set<Connection>>();
+  /** Single session: admits sign-ins with a `session_id`, closes replaced sessions. */
+  readonly sessions: AppSessions;
 
   constructor(
     private readonly app: AppConfig,
@@ -24,7 +29,9 @@ export class AppUsers {
     private readonly adapter: Adapter,
     /** Reports a failure in the asynchronous part of a sign-in or sign-out (never thrown). */
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.sessions = new AppSessions(app, events, adapter, (userId) => this.users.get(userId), onError);
+  }
 
   /** Signed-in users on this node. */
   get userCount(): number {
@@ -69,12 +76,12 @@ export class AppUsers {
   signOut(conn: Connection): void {
     this.unwatch(conn);
     const userId = conn.userId;
-    if (userId === undefined) return;
-    const connections = this.users.get(userId);
-    if (!connections) return;
-    connections.delete(conn);
-    if (connections.size === 0) this.users.delete(userId);
-    this.userOffline(userId).catch(this.onError);
+    const connections = userId === undefined ? undefined : this.users.get(userId);
+    if (userId !== undefined && connections?.delete(conn)) {
+      if (connections.size === 0) this.users.delete(userId);
+      this.userOffline(userId).catch(this.onError);
+    }
+    this.sessions.connectionGone(conn);
   }
 
   /** A user came online or went offline somewhere in the cluster: tells its watchers on this node. */

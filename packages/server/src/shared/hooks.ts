@@ -23,6 +23,11 @@ export interface ReverbEventMap {
   subscription_count: { appId: string; channel: string; subscriptionCount: number };
   user_signed_in: { appId: string; userId: string; socketId: string };
   http_event: { appId: string; channels: readonly string[]; event: string };
+  /**
+   * Single session (docs/protocol.md §11.2): `sessionId` of the user was replaced by `replacedBy`.
+   * Emitted once per cluster, by the node whose claim (or HTTP `end_other_sessions`) replaced it.
+   */
+  session_replaced: { appId: string; userId: string; sessionId: string; replacedBy: string };
 }
 
 export type ReverbEventName = keyof ReverbEventMap;

@@ -11,6 +11,10 @@ export class AppTraffic {
   webhooksDelivered = 0;
   webhookFailures = 0;
   webhooksDropped = 0;
+  /** Single session: sessions this node replaced (each counted once in the cluster). */
+  sessionsReplaced = 0;
+  /** Single session: connections this node closed with 4010 (refused sign-ins included). */
+  sessionClosures = 0;
   /** HTTP API status → requests. */
   readonly httpRequests = new Map<number, number>();
 
