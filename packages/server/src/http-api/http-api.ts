@@ -1,7 +1,8 @@
 /**
  * The HTTP API of docs/protocol.md §7 under `/apps/{id}`: publish (`events`, `batch_events`), query
- * (`channels`, `channels/{name}`, `channels/{name}/users`, Reverb's `connections`) and
- * `users/{id}/terminate_connections`.
+ * (`channels`, `channels/{name}`, `channels/{name}/users`, Reverb's `connections`),
+ * `users/{id}/terminate_connections` and our `users/{id}/end_other_sessions` (docs/protocol.md §11.2,
+ * end-other-sessions.ts).
  * Order of checks: unknown app 404, unknown path 404 / wrong method 405, body over
  * REVERB_MAX_REQUEST_SIZE 413, signature/timestamp/body_md5 401, then the request itself (400/413).
  * Success is always 200 with a JSON object; every error is JSON `{"error": "..."}`.
@@ -25,6 +26,7 @@ import type { ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
 import { TokenBucket } from '../socket/limits';
 import { connectionsAnswer } from './connections';
+import { endOtherSessions } from './end-other-sessions';
 
 export interface HttpApiOptions {
   readonly pathPrefix: string;
@@ -134,6 +136,12 @@ export class HttpApi {
         method: 'POST',
         pattern: /^\/users\/([^/]+)\/terminate_connections$/,
         handle: (app, _p, _b, m) => this.terminate(app, decodeSegment(m[1] ?? '')),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/users\/([^/]+)\/end_other_sessions$/,
+        handle: (app, _p, body, m) =>
+          endOtherSessions(app, decodeSegment(m[1] ?? ''), body, options.adapter, options.events),
       },
     ];
   }

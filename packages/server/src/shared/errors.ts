@@ -14,11 +14,14 @@ export class ConfigError extends ReverbError {
   }
 }
 
-/** An HTTP API failure: a 4xx status and the message that goes in `{"error": "..."}`. */
+/**
+ * An HTTP API failure: a 4xx status (or 503: the shared state the request needs is unreachable) and
+ * the message that goes in `{"error": "..."}`.
+ */
 export class HttpError extends ReverbError {
   override name = 'HttpError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 429 | 503,
     message: string,
   ) {
     super('REVERB_ERR_HTTP', message);
