@@ -352,7 +352,17 @@ describe('configuration', () => {
     }
     const good = app(['https://example.test/hook']);
     if (!good) throw new Error('no app');
-    expect(parseWebhooks(good)[0]?.eventTypes.size).toBe(7);
+    // Without event_types, every event: §8's seven and §11.2's session_replaced.
+    expect([...(parseWebhooks(good)[0]?.eventTypes ?? [])]).toEqual([
+      'channel_occupied',
+      'channel_vacated',
+      'member_added',
+      'member_removed',
+      'client_event',
+      'cache_miss',
+      'subscription_count',
+      'session_replaced',
+    ]);
   });
 });
 

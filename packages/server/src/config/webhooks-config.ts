@@ -15,6 +15,7 @@ export const WEBHOOK_EVENT_NAMES: readonly WebhookEventName[] = [
   'client_event',
   'cache_miss',
   'subscription_count',
+  'session_replaced',
 ];
 
 const WEBHOOK_KEYS = ['url', 'event_types', 'batch_ms', 'headers'];

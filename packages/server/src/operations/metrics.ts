@@ -99,6 +99,16 @@ export class Metrics {
       (t) => t.webhookFailures,
     );
     total('reverb_webhooks_dropped_total', 'Webhooks given up after retrying', (t) => t.webhooksDropped);
+    total(
+      'reverb_sessions_replaced_total',
+      'Single session: sessions this node replaced (the sum over nodes counts each once)',
+      (t) => t.sessionsReplaced,
+    );
+    total(
+      'reverb_session_closures_total',
+      'Single session: connections closed with 4010 on this node, refused sign-ins included',
+      (t) => t.sessionClosures,
+    );
 
     new Counter({
       name: 'reverb_http_requests_total',
@@ -141,7 +151,8 @@ export class Metrics {
   }
 
   /**
-   * Times the adapter's publish and query calls and its state's presence joins and leaves, and counts
+   * Times the adapter's publish and query calls, its state's presence joins and leaves and its session
+   * claims (single session), and counts
    * its `failure` events (the Redis adapter is an EventEmitter emitting `failure` with `{op}`).
    * Returns an adapter that forwards everything.
    */
@@ -152,7 +163,15 @@ export class Metrics {
       );
     }
     const state = this.timed(adapter.state, new Set(['joinPresence', 'leavePresence']));
-    return this.timed(adapter, new Set(['publish', 'query']), new Map([['state', state]]));
+    const sessions = this.timed(adapter.sessions, new Set(['claim', 'endOthers', 'peek']));
+    return this.timed(
+      adapter,
+      new Set(['publish', 'query']),
+      new Map<PropertyKey, unknown>([
+        ['state', state],
+        ['sessions', sessions],
+      ]),
+    );
   }
 
   /** A proxy of `target` whose `ops` (async methods) are timed, with `replaced` properties swapped in. */

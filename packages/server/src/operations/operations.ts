@@ -55,6 +55,9 @@ export class Operations {
     events.on('connection_opened', ({ appId }) => {
       traffic.forApp(appId).connectionsOpened++;
     });
+    events.on('session_replaced', ({ appId }) => {
+      traffic.forApp(appId).sessionsReplaced++;
+    });
     const appStats = (appId: string): RegistryStats | undefined => host.registries.get(appId)?.stats();
     if (this.settings.metrics.enabled) {
       this.metrics = new Metrics(this.settings.metrics, {

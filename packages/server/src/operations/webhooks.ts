@@ -15,7 +15,8 @@
  *   hold a channel sends `channel_occupied` and the last to let it go sends `channel_vacated`, once for
  *   the cluster. Presence events already come once per cluster from the registry (first/last
  *   connection anywhere); client events, cache misses and counts are sent by the node where they
- *   happen. A crashed node's channels are not announced as vacated (see docs/operations.md).
+ *   happen; `session_replaced` by the node whose claim or HTTP call replaced the session (Redis tells
+ *   exactly one). A crashed node's channels are not announced as vacated (see docs/operations.md).
  */
 import { WEBHOOK_CONTENT_TYPE, type WebhookBody, type WebhookEvent } from '@react-reverb/core/protocol';
 import { signWebhook } from '@react-reverb/core/signing';
@@ -120,6 +121,15 @@ export class WebhookDispatcher {
           name: 'subscription_count',
           channel: p.channel,
           subscription_count: p.subscriptionCount,
+        }),
+      ),
+      // Emitted by the one node whose claim or HTTP call replaced the session: once per cluster.
+      on('session_replaced', (p) =>
+        this.enqueue(p.appId, {
+          name: 'session_replaced',
+          user_id: p.userId,
+          session_id: p.sessionId,
+          replaced_by: p.replacedBy,
         }),
       ),
     ];
