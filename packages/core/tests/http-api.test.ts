@@ -79,7 +79,7 @@ describe('validateTriggerRequest (§7.3)', () => {
     rejected(validateTriggerRequest({ ...base, channels: ['a'], data: '😀'.repeat(2_560) + 'x' }), 413);
   });
 
-  it.each(['pusher:subscribe', 'pusher:anything', 'pusher_internal:member_added'])(
+  it.each(['pusher:subscribe', 'pusher:anything', 'pusher_internal:member_added', 'reverb:session_replaced'])(
     'reserved name %s is 400',
     (name) => {
       expect(rejected(validateTriggerRequest({ ...base, name, channels: ['a'] }), 400)).toMatch(/reserved/);

@@ -7,6 +7,8 @@
  */
 export const PUSHER_EVENT_PREFIX = 'pusher:';
 export const INTERNAL_EVENT_PREFIX = 'pusher_internal:';
+/** Our own server events (docs/protocol.md §11): only the server sends them. */
+export const REVERB_EVENT_PREFIX = 'reverb:';
 /** Prefix every client event (whisper) name must carry. */
 export const CLIENT_EVENT_PREFIX = 'client-';
 
@@ -61,7 +63,14 @@ export function isClientEventName(event: string): boolean {
   return event.startsWith(CLIENT_EVENT_PREFIX);
 }
 
-/** Names reserved for the protocol: an HTTP trigger may not use them (docs/protocol.md §5, Decision). */
+/**
+ * Names reserved for the protocol and our extensions: an HTTP trigger may not use them (docs/protocol.md
+ * §5, Decision), so only the server can send `reverb:session_replaced` (§11.2).
+ */
 export function isReservedEventName(event: string): boolean {
-  return event.startsWith(PUSHER_EVENT_PREFIX) || event.startsWith(INTERNAL_EVENT_PREFIX);
+  return (
+    event.startsWith(PUSHER_EVENT_PREFIX) ||
+    event.startsWith(INTERNAL_EVENT_PREFIX) ||
+    event.startsWith(REVERB_EVENT_PREFIX)
+  );
 }
