@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Pusher from 'pusher';
@@ -67,6 +67,17 @@ export function bearer(userId: string): Record<string, string> {
 }
 
 /**
+ * Names the browser session a request comes from, as a session cookie would for a real app: with it,
+ * the user-auth answer carries `session_id`, the SHA-256 of the session (docs/protocol.md §11.2).
+ */
+export const SESSION_HEADER = 'X-Test-Session';
+
+/** The `session_id` the backend signs for a browser session named `session`. */
+export function sessionIdOf(session: string): string {
+  return createHash('sha256').update(session).digest('hex');
+}
+
+/**
  * A small stand-in for a Laravel app's broadcasting routes, signing with the official `pusher` SDK
  * (`authorizeChannel` / `authenticateUser`) exactly as `PusherBroadcaster` does. Its channel rules,
  * like a `routes/channels.php`:
@@ -77,7 +88,8 @@ export function bearer(userId: string): Record<string, string> {
  * - a name containing `forged` gets 200 with a signature made with the wrong secret, so the
  *   *WebSocket server* is the one that has to refuse it;
  * - `presence-*` gets `channel_data` `{"user_id":id,"user_info":{"name":…}}`;
- * - everything else is allowed.
+ * - everything else is allowed;
+ * - a user-auth request with the {@link SESSION_HEADER} signs its `session_id` too.
  */
 export async function startAppBackend(
   target: Target,
@@ -122,10 +134,12 @@ export async function startAppBackend(
     }
     if (path === '/broadcasting/user-auth') {
       if (!user) return answer(403, { message: 'Unauthenticated.' });
+      const session = req.headers[SESSION_HEADER.toLowerCase()];
       const userData = {
         id: user.id,
         user_info: userInfo(user),
         ...(user.watchlist ? { watchlist: [...user.watchlist] } : {}),
+        ...(typeof session === 'string' ? { session_id: sessionIdOf(session) } : {}),
       };
       if (user.php) {
         const encoded = phpJsonEncode(userData);
