@@ -15,7 +15,7 @@ import { statusOf } from '../support/http-api';
 import { unique } from '../support/ids';
 import { connected, signedIn, subscribed } from '../support/pusher-js-clients';
 import { dataOf, rawClients } from '../support/raw-client';
-import { sharedTestServer, startTestServer } from '../support/server';
+import { sharedTestServer, startOpsServer, startTestServer } from '../support/server';
 import {
   expectReplaced,
   pusherJsInSession,
@@ -348,6 +348,27 @@ describe('POST /apps/{id}/users/{user_id}/end_other_sessions', () => {
       ),
     ).toBe(401);
     await settles(() => signedInAndOpen(c), 'the user was not touched');
+  });
+});
+
+describe('metrics', () => {
+  it('count replaced sessions and the connections closed with 4010', async () => {
+    const server = await startOpsServer({ apps: [SINGLE_SESSION_APP], file: { metrics: { enabled: true } } });
+    defer(() => server.close());
+    const user = unique('counted-');
+    const a = await connect(server);
+    await signInSession(server, a, user, 'one');
+    const b = await connect(server);
+    await signInSession(server, b, user, 'two');
+    await expectReplaced(a);
+    const back = await connect(server);
+    sendSignin(server, back, user, 'one');
+    await expectReplaced(back);
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const app = `{app="${SINGLE_SESSION_APP.id}"}`;
+    expect(text).toContain(`reverb_sessions_replaced_total${app} 1\n`);
+    expect(text).toContain(`reverb_session_closures_total${app} 2\n`);
+    expect(text).toMatch(/reverb_adapter_latency_seconds_count\{op="claim"\} 3\n/);
   });
 });
 
