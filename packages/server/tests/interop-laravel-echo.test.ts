@@ -72,10 +72,11 @@ describe('Echo with broadcaster "reverb"', () => {
   });
 
   it("error() fires when the backend denies another user's notification channel", async () => {
+    // User 3's channel: no other test subscribes it, so "unoccupied" cannot race a previous test's leave.
     const echo = await echoes.connect('2');
-    const error = await echoError(echo.private('App.Models.User.1'), 'user 2 on user 1 channel');
+    const error = await echoError(echo.private('App.Models.User.3'), 'user 2 on user 3 channel');
     expect(error).toMatchObject({ type: 'AuthError', status: 403 });
-    expect((await channelInfo(backend.pusher, 'private-App.Models.User.1')).occupied).toBe(false);
+    expect((await channelInfo(backend.pusher, 'private-App.Models.User.3')).occupied).toBe(false);
   });
 
   it('error() fires when the server rejects a signature made with the wrong secret', async () => {
