@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config';
 import type { SettingGroup, SettingRows } from '../src/config/setting';
 import {
+  APP_HISTORY_SETTINGS,
   APP_LIMIT_SETTINGS,
   APP_RATE_LIMIT_SETTINGS,
   APP_SETTINGS,
@@ -60,7 +61,7 @@ describe('written by hand, checked against the table', () => {
     const { config, warnings } = loadQuietly({ cwd: null, env: {}, configFile: file });
     expect(warnings).toEqual([]);
     expect(config.apps).toHaveLength(1);
-    const keys = [APP_SETTINGS, APP_LIMIT_SETTINGS, APP_RATE_LIMIT_SETTINGS]
+    const keys = [APP_SETTINGS, APP_LIMIT_SETTINGS, APP_RATE_LIMIT_SETTINGS, APP_HISTORY_SETTINGS]
       .flatMap((group) => Object.values(group.rows))
       .map((row) => [row.file, ...(row.fileAliases ?? [])]);
     for (const names of keys) {

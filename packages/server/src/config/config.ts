@@ -13,9 +13,11 @@ import { ConfigError } from '../shared/errors';
 import { type OperationsConfig, readOperationsConfig } from './operations-config';
 import { type Env, filePath, locate, readGroup, type Source, serverSource, type Values } from './setting';
 import {
+  APP_HISTORY_SETTINGS,
   APP_LIMIT_SETTINGS,
   APP_RATE_LIMIT_SETTINGS,
   APP_SETTINGS,
+  HISTORY_SETTINGS,
   REDIS_SETTINGS,
   SCALING_SETTINGS,
   SERVER_SETTINGS,
@@ -33,12 +35,16 @@ export type AppLimits = Values<typeof APP_LIMIT_SETTINGS.rows>;
 /** Laravel Reverb's message rate limiter of an app: the fields of `APP_RATE_LIMIT_SETTINGS` (settings.ts). */
 export type RateLimiting = Values<typeof APP_RATE_LIMIT_SETTINGS.rows>;
 
-/** One app: the fields of `APP_SETTINGS` (settings.ts), with its `limits` and `rateLimiting`. */
+/** An app's history settings: the fields of `APP_HISTORY_SETTINGS` (settings.ts); see history-channels.ts. */
+export type AppHistory = Values<typeof APP_HISTORY_SETTINGS.rows>;
+
+/** One app: the fields of `APP_SETTINGS` (settings.ts), with its `limits`, `rateLimiting` and `history`. */
 export type AppConfig = Omit<Values<typeof APP_SETTINGS.rows>, 'clientEventsFrom'> & {
   /** `members`: only subscribers of the channel may whisper on it; `all`: any connection of the app. */
   readonly clientEventsFrom: ClientEventsFrom;
   readonly limits: AppLimits;
   readonly rateLimiting: RateLimiting;
+  readonly history: AppHistory;
 };
 
 /** The fields of `REDIS_SETTINGS` (settings.ts). */
@@ -48,6 +54,8 @@ export type RedisConfig = Values<typeof REDIS_SETTINGS.rows>;
 export type ServerConfig = Values<typeof SERVER_SETTINGS.rows> & {
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
   readonly scaling: Values<typeof SCALING_SETTINGS.rows> & { readonly redis: RedisConfig };
+  /** Server-wide history settings (the per-app ones are in each app's `history`). */
+  readonly history: Values<typeof HISTORY_SETTINGS.rows>;
   readonly apps: readonly AppConfig[];
   /** Metrics, dashboard and graceful shutdown (operations-config.ts). */
   readonly operations: OperationsConfig;
@@ -123,6 +131,7 @@ function readApp(source: Source): AppConfig {
     clientEventsFrom: clientEventsFrom === 'none' ? 'members' : clientEventsFrom,
     limits: readGroup(APP_LIMIT_SETTINGS, source),
     rateLimiting: readGroup(APP_RATE_LIMIT_SETTINGS, source),
+    history: readGroup(APP_HISTORY_SETTINGS, source),
   };
 }
 
@@ -184,6 +193,7 @@ function readServer(file: Raw, env: Env, overrides: LoadConfigOptions['overrides
     tls: readTls(source),
     ...readGroup(SERVER_SETTINGS, source),
     scaling: { ...readGroup(SCALING_SETTINGS, source), redis: readGroup(REDIS_SETTINGS, source) },
+    history: readGroup(HISTORY_SETTINGS, source),
     operations: readOperationsConfig(source),
   };
 }

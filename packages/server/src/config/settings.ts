@@ -21,6 +21,7 @@ import { Limits, Timing } from '@react-reverb/core/protocol';
 import { group, REQUIRED, setting } from './setting';
 import {
   bool,
+  channelPatterns,
   limit,
   list,
   num,
@@ -370,6 +371,46 @@ export const APP_RATE_LIMIT_SETTINGS = group("App rate limiter (Laravel Reverb's
   }),
 });
 
+/** `AppConfig.history`: which channels keep history for recovery, and how much (docs/protocol.md §11.1). */
+export const APP_HISTORY_SETTINGS = group('App history (recovery)', 'app', {
+  channels: setting({
+    file: 'history.channels',
+    env: 'REVERB_APP_HISTORY_CHANNELS',
+    parse: channelPatterns,
+    default: ['private-*', 'presence-*', '#server-to-user-*'],
+    // Quoted: an unquoted `#` starts a comment in a .env file.
+    example: '"private-*,presence-*,#server-to-user-*"',
+    doc: 'channels whose HTTP events are kept for recovery: comma list of name patterns (`*` = any run of characters), `none` = off',
+  }),
+  maxEvents: setting({
+    file: 'history.max_events',
+    env: 'REVERB_APP_HISTORY_MAX_EVENTS',
+    parse: num({ min: 1, max: 1000, integer: true }),
+    default: 100,
+    doc: 'events kept per channel',
+  }),
+  ttlMs: setting({
+    file: 'history.ttl',
+    env: 'REVERB_APP_HISTORY_TTL',
+    parse: secondsAsMs({ min: 1, max: 86_400, integer: true }),
+    default: 300_000,
+    shownDefault: '`300`',
+    example: '300',
+    doc: 'seconds an event is kept',
+  }),
+});
+
+/** `ServerConfig.history`. */
+export const HISTORY_SETTINGS = group('History (recovery)', 'server', {
+  memoryBudgetBytes: setting({
+    file: 'history.memory_budget',
+    env: 'REVERB_HISTORY_MEMORY_BUDGET',
+    parse: num({ min: 0, integer: true }),
+    default: 128 * 1024 * 1024,
+    doc: 'bytes of history one node keeps in memory without scaling (least recently published channels lose their oldest events first); RSS grows about twice that',
+  }),
+});
+
 /** `ServerConfig.scaling`. */
 export const SCALING_SETTINGS = group('Scale-out over Redis', 'server', {
   enabled: setting({
@@ -542,7 +583,9 @@ export const SETTING_GROUPS = [
   APP_SETTINGS,
   APP_LIMIT_SETTINGS,
   APP_RATE_LIMIT_SETTINGS,
+  APP_HISTORY_SETTINGS,
   TLS_SETTINGS,
+  HISTORY_SETTINGS,
   SCALING_SETTINGS,
   REDIS_SETTINGS,
   METRICS_SETTINGS,

@@ -61,7 +61,7 @@ export function envWarnings(origins: readonly EnvOrigin[]): string[] {
 }
 
 /** The objects inside an app whose keys are checked (unknown top-level app keys are refused instead). */
-const APP_NESTED_OBJECTS = ['limits', 'rate_limiting'] as const;
+const APP_NESTED_OBJECTS = ['limits', 'rate_limiting', 'history'] as const;
 
 /** Keys of the config file that no server-wide row reads, and unknown keys in an app's nested objects. */
 export function fileWarnings(file: Raw, where: string): string[] {

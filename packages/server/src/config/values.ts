@@ -140,3 +140,29 @@ export const list: Parser<readonly unknown[]> = (value, setting) => {
   if (!Array.isArray(value)) throw new ConfigError(setting, 'must be a list');
   return value;
 };
+
+/** A channel name pattern: the characters of a channel name (§5) and `*`. */
+const CHANNEL_PATTERN = /^[A-Za-z0-9_\-=@,.;#*]+$/;
+
+/**
+ * Channel name patterns (`*` matches any run of characters): a list in the file, a comma list in the
+ * environment. `none` (or an empty list in the file) means no channel.
+ */
+export const channelPatterns: Parser<readonly string[]> = (value, setting) => {
+  if (value === undefined || value === null || value === '') return undefined;
+  const raw = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(raw) || !raw.every((p) => typeof p === 'string')) {
+    throw new ConfigError(setting, 'must be a list of channel name patterns, or "none"');
+  }
+  const patterns = raw.map((p: string) => p.trim()).filter((p) => p !== '');
+  if (patterns.length === 1 && patterns[0]?.toLowerCase() === 'none') return [];
+  for (const pattern of patterns) {
+    if (!CHANNEL_PATTERN.test(pattern)) {
+      throw new ConfigError(
+        setting,
+        `has an invalid pattern "${pattern}": channel name characters and * only (or "none")`,
+      );
+    }
+  }
+  return patterns;
+};
