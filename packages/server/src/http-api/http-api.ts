@@ -20,6 +20,7 @@ import {
 } from '@react-reverb/core/protocol';
 import { type HttpVerification, parseQueryString, verifyHttpRequest } from '@react-reverb/core/signing';
 import type { AppConfig } from '../config/config';
+import { keepsHistory } from '../config/history-channels';
 import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
 import { HttpError } from '../shared/errors';
 import type { ReverbEvents } from '../shared/hooks';
@@ -256,6 +257,10 @@ export class HttpApi {
         const cache = channelTraits(channel).isCache
           ? { data: event.data, ttlSeconds: app.cacheTtl }
           : undefined;
+        // §11.1: kept for recovery (and sent with its position) on the app's history channels.
+        const history = keepsHistory(app, channel)
+          ? { maxEvents: app.history.maxEvents, ttlMs: app.history.ttlMs }
+          : undefined;
         return adapter.publish({
           type: 'broadcast',
           appId: app.id,
@@ -263,6 +268,7 @@ export class HttpApi {
           frame,
           exceptSocketId: event.socketId,
           cache,
+          ...(history ? { history } : {}),
         });
       }),
     );

@@ -5,8 +5,11 @@
  * `RedisAdapter` (redis-adapter.ts) publishes to the other nodes too and merges their answers, which is
  * why everything here returns a Promise. Both pass tests/scaling/adapter-contract.test.ts.
  */
+import type { StreamPosition } from '@react-reverb/core/protocol';
 import { type ClusterState, MemoryClusterState } from './cluster-state';
 import { MemorySessionState, type SessionState } from './sessions';
+import type { HistoryStore } from './history';
+import { MemoryHistory } from './memory-history';
 
 /** A message every node applies to its local sockets. `frame` is already encoded: nodes only frame it. */
 export type AdapterMessage =
@@ -19,6 +22,16 @@ export type AdapterMessage =
       readonly exceptSocketId?: string | undefined;
       /** Set for HTTP triggers on cache channels: the adapter keeps it, cluster-wide, as the channel's last event. */
       readonly cache?: { readonly data: string; readonly ttlSeconds: number } | undefined;
+      /**
+       * Set by the HTTP API for triggers on a channel that keeps history (docs/protocol.md §11.1): the
+       * adapter appends the event to the channel's stream, with the app's limits, before delivering it.
+       */
+      readonly history?: { readonly maxEvents: number; readonly ttlMs: number } | undefined;
+      /**
+       * The event's place in its channel's stream, set by the adapter once the history assigned it:
+       * every node sends `positionFrame(frame, position)` (the same position on every node).
+       */
+      readonly position?: StreamPosition | undefined;
     }
   | { readonly type: 'terminate_user'; readonly appId: string; readonly userId: string }
   /** A signed-in user came online on its first connection anywhere, or went offline after its last. */
@@ -82,7 +95,16 @@ export interface Adapter {
   readonly state: ClusterState;
   /** Single session (packages/server/docs/single-session.md): each user's current and replaced sessions. */
   readonly sessions: SessionState;
-  /** Delivers to this node's sockets and, in a cluster, to every other node's. */
+  /**
+   * Channel history for recovery (docs/protocol.md §11.1): the node's own (`MemoryHistory`) or the
+   * cluster's (`RedisHistory`). `publish` appends to it; a subscribe reads from it.
+   */
+  readonly history: HistoryStore;
+  /**
+   * Delivers to this node's sockets and, in a cluster, to every other node's. A broadcast carrying
+   * `history` is first appended to its stream and delivered with its `position`; the messages of one
+   * stream are applied on every node in offset order.
+   */
   publish(message: AdapterMessage): Promise<void>;
   /** Answers for the whole cluster. */
   query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]>;
@@ -91,23 +113,50 @@ export interface Adapter {
   ready?(): Promise<void>;
 }
 
+export interface LocalAdapterOptions {
+  /** REVERB_HISTORY_MEMORY_BUDGET: bytes of channel history this node keeps. */
+  readonly memoryBudgetBytes?: number;
+}
+
 /**
  * One node: publish applies locally, channel questions read the local registry, and the shared state
  * is a `MemoryClusterState`. Presence user counts and member lists come from that state, exactly as
- * the Redis adapter takes them from Redis.
+ * the Redis adapter takes them from Redis. History lives in this node's memory.
  */
 export class LocalAdapter implements Adapter {
   readonly state = new MemoryClusterState();
   readonly sessions = new MemorySessionState();
+  readonly history: MemoryHistory;
 
-  constructor(private readonly node: LocalNode) {}
+  constructor(
+    private readonly node: LocalNode,
+    options: LocalAdapterOptions = {},
+  ) {
+    this.history = new MemoryHistory(
+      options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: options.memoryBudgetBytes },
+    );
+  }
 
   async publish(message: AdapterMessage): Promise<void> {
-    if (message.type === 'broadcast' && message.cache) {
+    if (message.type !== 'broadcast') {
+      this.node.apply(message);
+      return;
+    }
+    if (message.cache) {
       const { data, ttlSeconds } = message.cache;
       this.state.storeCache(message.appId, message.channel, message.frame, data, ttlSeconds);
     }
-    this.node.apply(message);
+    const { history, ...broadcast } = message;
+    if (!history) {
+      this.node.apply(message);
+      return;
+    }
+    // Append and apply with nothing in between: the order of application is the order of offsets.
+    const position = this.history.append(message.appId, message.channel, message.frame, {
+      exceptSocketId: message.exceptSocketId,
+      ...history,
+    });
+    this.node.apply({ ...broadcast, position });
   }
 
   async query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]> {

@@ -10,7 +10,7 @@
  *   `${prefix}#res#${nodeId}` the answers to one node's questions `{node, id, result}`.
  * Keys: see `keys` below.
  */
-import { Limits, readStreamPosition, type StreamPosition } from '@react-reverb/core/protocol';
+import { Limits, readStreamPosition } from '@react-reverb/core/protocol';
 import type { AdapterMessage, AdapterQuery } from './adapter';
 
 export function channelNames(prefix: string) {
@@ -82,10 +82,11 @@ type Broadcast = Extract<AdapterMessage, { type: 'broadcast' }>;
  * A broadcast as nodes exchange it. On a history channel it carries the event's position in the
  * stream, assigned in Redis by the append script (redis-history-scripts.ts), which publishes it; every
  * node, the origin included, then sends `positionFrame(frame, position)` (docs/protocol.md §11.1).
+ * `history` (the app's limits, for the origin's append) never travels.
  */
-export type ClusterBroadcast = Broadcast & { readonly position?: StreamPosition | undefined };
+export type ClusterBroadcast = Broadcast;
 
-export type ClusterMessage = Exclude<AdapterMessage, Broadcast> | ClusterBroadcast;
+export type ClusterMessage = AdapterMessage;
 
 export interface MessageEnvelope {
   readonly node: string;

@@ -17,11 +17,13 @@ export interface ClusterHost {
 
 /** One node, or a cluster over Redis when REVERB_SCALING_ENABLED (issue 4). */
 export function adapterFromConfig(
-  config: Pick<ServerConfig, 'scaling' | 'apps'>,
+  config: Pick<ServerConfig, 'scaling' | 'apps' | 'history'>,
   host: ClusterHost,
 ): AdapterFactory {
   const { scaling, apps } = config;
-  if (!scaling.enabled) return (node) => new LocalAdapter(node);
+  if (!scaling.enabled) {
+    return (node) => new LocalAdapter(node, { memoryBudgetBytes: config.history.memoryBudgetBytes });
+  }
   const { url, host: redisHost, port, db } = scaling.redis;
   // Where, never credentials: a URL is logged without its user info.
   const where = url === undefined ? `${redisHost}:${port}/${db}` : redactUrl(url);

@@ -94,6 +94,17 @@ export interface HistoryStore {
     options: AppendOptions,
   ): StreamPosition | Promise<StreamPosition>;
   read(appId: string, channel: string, request: ReadRequest): HistoryRead | Promise<HistoryRead>;
+  /** Housekeeping on the shared ticker, for a store that keeps its events in this process. */
+  sweep?(nowMs: number): void;
+  /** What the store holds in this process, for metrics (absent: it holds nothing here). */
+  stats?(): HistoryStats;
+}
+
+/** A node's history in memory: streams (with or without events), events, and their accounted bytes. */
+export interface HistoryStats {
+  readonly streams: number;
+  readonly events: number;
+  readonly bytes: number;
 }
 
 /** Why a stream's oldest kept offset last moved: the reason a recovery from before it names. */

@@ -29,6 +29,7 @@ import {
   epochSource,
   HISTORY_DEFAULTS,
   type HistoryRead,
+  type HistoryStats,
   type HistoryStore,
   type KeptEvent,
   type ReadRequest,
@@ -55,11 +56,7 @@ export interface MemoryHistoryOptions {
   readonly newEpoch?: () => string;
 }
 
-export interface MemoryHistoryStats {
-  readonly streams: number;
-  readonly events: number;
-  readonly bytes: number;
-}
+export type MemoryHistoryStats = HistoryStats;
 
 interface Entry extends KeptEvent {
   readonly bytes: number;

@@ -7,6 +7,10 @@
  *   the app applies it once; each node drops its own. One publishing connection per node keeps one
  *   node's messages in order. Pub/sub is at-most-once: what is published while Redis is down is lost
  *   for other nodes.
+ * - History broadcasts (docs/protocol.md §11.1; redis-history.ts): one script assigns the event its
+ *   offset, keeps it and publishes it with its position. The origin does NOT apply it at once: it
+ *   applies it when its own message comes back, like every other node, so every node applies a
+ *   stream's events in offset order (a hold at subscribe relies on it).
  * - Connections and failures (redis-connection.ts): Redis unreachable never crashes the node; it keeps
  *   serving its own sockets from its own record until Redis is back.
  * - Questions (redis-queries.ts): HTTP API channel lists and counts, asked of every live node.
@@ -30,6 +34,7 @@ import type {
 import { channelNames, decodeMessageEnvelope, keyNames } from './cluster-messages';
 import { isCachedBroadcast, RedisClusterState } from './redis-cluster-state';
 import { type AdapterLogger, RedisLink } from './redis-connection';
+import { RedisHistory } from './redis-history';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_MISSED_HEARTBEATS, RedisLiveness } from './redis-liveness';
 import { DEFAULT_QUERY_TIMEOUT_MS, RedisQueries } from './redis-queries';
 import { RedisSessionState } from './redis-sessions';
@@ -76,6 +81,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   readonly state: RedisClusterState;
   /** Single session: one Lua script per claim on the command connection (failures counted like any other). */
   readonly sessions: RedisSessionState;
+  /** The cluster's channel history, in Redis: positions are the same on every node. */
+  readonly history: RedisHistory;
   private readonly nodeId: string;
   private readonly logger: AdapterLogger;
   private readonly channels: ReturnType<typeof channelNames>;
@@ -108,6 +115,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     });
     this.state = new RedisClusterState(this.link, keys, this.nodeId);
     this.sessions = new RedisSessionState(this.link.pub, prefix, (op, error) => this.link.fail(op, error));
+    // On the publishing connection: the append script publishes, in order with this node's other messages.
+    this.history = new RedisHistory({ redis: this.link.pub, nodeId: this.nodeId, prefix });
     this.liveness = new RedisLiveness({
       nodeId: this.nodeId,
       apps: options.apps,
@@ -186,9 +195,39 @@ export class RedisAdapter extends EventEmitter implements Adapter {
 
   /** Applies locally, then publishes; a Redis failure is reported, never thrown (local delivery happened). */
   async publish(message: AdapterMessage): Promise<void> {
+    if (message.type === 'broadcast' && message.history) {
+      await this.publishWithHistory(message);
+      return;
+    }
     this.applyLocally(message);
     if (isCachedBroadcast(message)) this.state.storeCache(message);
     await this.publishRemote(message);
+  }
+
+  /**
+   * Appends to the stream; the script publishes the message with its position, and this node applies
+   * it when it comes back (`onPubSub`). When Redis cannot be reached the event still goes out, without
+   * a position, to this node's sockets and to whichever nodes can be reached; the store resets that
+   * stream's epoch on its next use, so recovering clients see a gap instead of a silent loss.
+   */
+  private async publishWithHistory(message: Extract<AdapterMessage, { type: 'broadcast' }>): Promise<void> {
+    const { history, ...broadcast } = message;
+    if (!history) return;
+    if (isCachedBroadcast(broadcast)) this.state.storeCache(broadcast);
+    try {
+      await this.history.append(broadcast.appId, broadcast.channel, broadcast.frame, {
+        exceptSocketId: broadcast.exceptSocketId,
+        cache: broadcast.cache,
+        ...history,
+      });
+    } catch (error) {
+      this.link.fail('history append', error);
+      // A timeout may come after the script ran and published: its echo delivers the event then, and
+      // delivering it here too would send it twice. (If it did not run, the stream is reset anyway.)
+      if (isCommandTimeout(error)) return;
+      this.applyLocally(broadcast);
+      await this.publishRemote(broadcast);
+    }
   }
 
   /** Sends to the other nodes only. */
@@ -225,10 +264,15 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       this.logger.warn({ channel }, 'dropped a malformed cluster message');
       return;
     }
-    // Our own messages were applied when published.
-    if (envelope.node === this.nodeId) return;
-    if (isCachedBroadcast(envelope.message)) this.state.heardCache(envelope.message);
-    this.applyLocally(envelope.message);
+    const { message } = envelope;
+    if (envelope.node === this.nodeId) {
+      // Our own messages were applied when published, except history broadcasts (applied now, when
+      // they come back with their position, in offset order with the other nodes' ones).
+      if (message.type !== 'broadcast' || message.position === undefined) return;
+    } else if (isCachedBroadcast(message)) {
+      this.state.heardCache(message);
+    }
+    this.applyLocally(message);
   }
 
   // ───────────── questions ─────────────
@@ -255,4 +299,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     }
     await this.link.quit();
   }
+}
+
+/** ioredis rejects a command that got no answer within `commandTimeout` with this message. */
+function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
