@@ -192,7 +192,10 @@ class ReverbServerImpl implements ReverbServer {
     return { path: config.path, appsByKey, maxConnections: config.maxConnections };
   }
 
-  /** One timer for every periodic task: activity checks (§9) and throttled subscription counts. */
+  /**
+   * One timer for every periodic task: activity checks (§9), throttled subscription counts, and
+   * history housekeeping (§11.1).
+   */
   private createTicker(): Ticker {
     const ticker = new Ticker(tickIntervalFor(this.config.apps.map((a) => a.pingInterval)), (error) =>
       this.logger.error({ err: error }, 'periodic task failed'),
@@ -201,6 +204,16 @@ class ReverbServerImpl implements ReverbServer {
     ticker.add((now) => {
       for (const registry of this.registries.values()) registry.tick(now);
     });
+    // §11.1: a store that keeps history in this process drops expired events; it visits every stream.
+    const { history } = this.adapter;
+    if (history.sweep) {
+      let lastSweepMs = 0;
+      ticker.add((now) => {
+        if (now - lastSweepMs < 1_000) return;
+        lastSweepMs = now;
+        history.sweep?.(now);
+      });
+    }
     return ticker;
   }
 
@@ -263,6 +276,7 @@ class ReverbServerImpl implements ReverbServer {
       users: 0,
       watchers: 0,
       sessionUsers: 0,
+      held: 0,
     };
     for (const [id, registry] of this.registries) {
       const stats = registry.stats();

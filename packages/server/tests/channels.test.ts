@@ -49,6 +49,8 @@ describe('presence is keyed by user (§3.8)', () => {
     const ok = await joinPresence(t, second, 'presence-team', 'u1', { name: 'Ada' });
     expect(dataOf(ok)).toEqual({
       presence: { ids: ['w', 'u1'], hash: { w: null, u1: { name: 'Ada' } }, count: 2 },
+      // Presence channels keep history by default (§11.1): the answer says where the stream stands.
+      stream: { epoch: expect.any(String), offset: 0 },
     });
     // The joiner never gets its own member_added.
     expect(first.all('pusher_internal:member_added')).toEqual([]);

@@ -69,6 +69,8 @@ describe('subscribe (§3.4, §3.5)', () => {
     const ok = await b.nextEvent('pusher_internal:subscription_succeeded');
     expect(dataOf(ok)).toEqual({
       presence: { ids: ['17', '18'], hash: { '17': { name: 'Ada' }, '18': null }, count: 2 },
+      // Presence channels keep history by default (§11.1): the answer says where the stream stands.
+      stream: { epoch: expect.any(String), offset: 0 },
     });
     const added = await a.nextEvent('pusher_internal:member_added');
     expect(a.raw).toContain(
@@ -87,6 +89,8 @@ describe('subscribe (§3.4, §3.5)', () => {
     const ok = await c.nextEvent('pusher_internal:subscription_succeeded');
     expect(dataOf(ok)).toEqual({
       presence: { ids: ['10'], hash: { '10': { name: 'Mr. Pusher' } }, count: 1 },
+      // Presence channels keep history by default (§11.1): the answer says where the stream stands.
+      stream: { epoch: expect.any(String), offset: 0 },
     });
     c.close();
   });

@@ -94,7 +94,7 @@ function refuseSubscription(
 
 function subscribe(conn: Connection, message: SubscribeMessage, context: DispatchContext): void {
   const { registry } = context;
-  const { channel, auth, channel_data: channelData } = message.data;
+  const { channel, auth, channel_data: channelData, history } = message.data;
   const problem = channelNameProblem(channel);
   if (problem) {
     const shown = channel.slice(0, Limits.MAX_CHANNEL_NAME_LENGTH);
@@ -132,11 +132,11 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
       );
       return;
     }
-    void registry.join(conn, channel);
+    void registry.join(conn, channel, undefined, history);
     return;
   }
   if (!traits.requiresAuth) {
-    void registry.join(conn, channel);
+    void registry.join(conn, channel, undefined, history);
     return;
   }
   const authString = auth ?? '';
@@ -167,7 +167,7 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
     return;
   }
   if (!traits.isPresence) {
-    void registry.join(conn, channel);
+    void registry.join(conn, channel, undefined, history);
     return;
   }
   const member = parsePresenceChannelData(channelData, channel, {
@@ -191,7 +191,7 @@ function subscribe(conn: Connection, message: SubscribeMessage, context: Dispatc
     return;
   }
   // The registry checks the limit again over the whole cluster.
-  void registry.join(conn, channel, member.value).then((joined) => {
+  void registry.join(conn, channel, member.value, history).then((joined) => {
     if (!joined) refuseFull();
   });
 }

@@ -8,44 +8,34 @@
  * (`member_added`/`member_removed` on the user's first/last connection anywhere, the member list in
  * `subscription_succeeded`), who is signed in (watchlists) and the last event of cache channels. The
  * local `members` map only counts this node's connections, for stats and local answers.
+ *
+ * On a channel that keeps history (docs/protocol.md §11.1) a subscribe is answered from the history:
+ * the connection is held, its live frames kept aside, until `subscription_succeeded` and the replay
+ * are sent (recovery.ts says why); broadcasts carry their stream position on every frame.
  */
 import {
-  type ChannelTraits,
   channelTraits,
   encodeServerMessage,
+  type HistoryRequest,
   InternalEvent,
   type PresenceChannelData,
   PusherEvent,
+  positionFrame,
+  RECOVERY_NOT_KEPT,
+  type StreamPosition,
+  streamAnswer,
 } from '@react-reverb/core/protocol';
 import type { AppConfig } from '../config/config';
-import type {
-  Adapter,
-  AdapterMessage,
-  AdapterQueryResults,
-  ChannelSnapshot,
-  QueryOf,
-} from '../scaling/adapter';
+import { keepsHistory } from '../config/history-channels';
+import type { Adapter, AdapterMessage, AdapterQueryResults, QueryOf } from '../scaling/adapter';
+import type { CachedEvent, PresenceMembers } from '../scaling/cluster-state';
 import type { ReverbEvents } from '../shared/hooks';
 import { broadcastFrame } from '../socket/broadcast';
-import type { Connection, PresenceMember, SubscribedChannel } from '../socket/connection';
+import type { Connection } from '../socket/connection';
+import { answerChannelQuery, Channel } from './channel';
+import { AppliedPositions, Hold } from './recovery';
+import { SubscriptionCounts } from './subscription-counts';
 import { AppUsers } from './users';
-
-/** Above this many subscribers, subscription counts go out at most every {@link COUNT_THROTTLE_MS}. */
-const COUNT_THROTTLE_ABOVE = 100;
-const COUNT_THROTTLE_MS = 5_000;
-
-export class Channel implements SubscribedChannel {
-  readonly subscribers = new Set<Connection>();
-  /** Presence only: user id → member, in join order. */
-  readonly members: Map<string, PresenceMember> | undefined;
-
-  constructor(
-    readonly name: string,
-    readonly traits: ChannelTraits,
-  ) {
-    this.members = traits.isPresence ? new Map() : undefined;
-  }
-}
 
 export interface RegistryStats {
   readonly connections: number;
@@ -56,6 +46,8 @@ export interface RegistryStats {
   readonly watchers: number;
   /** Users whose newest session (docs/protocol.md §11.2) this node records, or with a claim in flight. */
   readonly sessionUsers: number;
+  /** Subscriptions being answered from the history right now (§11.1). */
+  readonly held: number;
 }
 
 export class AppRegistry {
@@ -64,11 +56,11 @@ export class AppRegistry {
   private readonly channels = new Map<string, Channel>();
   /** Signed-in users and watchlists. */
   readonly users: AppUsers;
-  /**
-   * §3.14 throttling, by channel name: when this node last sent a count, and the newest count it is
-   * holding back. Counts are cluster-wide (the adapter adds up every node's subscriptions).
-   */
-  private readonly counts = new Map<string, { lastSentMs: number; pending: number | undefined }>();
+  /** §3.14: counts after each subscribe and unsubscribe. */
+  private readonly counts: SubscriptionCounts;
+  /** §11.1: the last position applied per channel, for subscribes that wait for one (recovery.ts). */
+  private readonly applied = new AppliedPositions();
+  private lastPruneMs = 0;
 
   constructor(
     readonly app: AppConfig,
@@ -79,6 +71,7 @@ export class AppRegistry {
     private readonly onError: (error: unknown) => void,
   ) {
     this.users = new AppUsers(app, events, maxBufferedBytes, adapter, onError);
+    this.counts = new SubscriptionCounts(app, events, adapter, onError);
   }
 
   // ───────────── connections ─────────────
@@ -106,18 +99,27 @@ export class AppRegistry {
   }
 
   /**
-   * Records the subscription and answers it (§3.4 steps 5–6). The caller has checked everything but
-   * the cluster-wide member limit: resolves false (nothing recorded) when the presence channel is full.
+   * Records the subscription and answers it (§3.4 steps 5–6; on a channel that keeps history, §11.1
+   * with `request`, the subscribe's `recover` / `rewind`). The caller has checked everything but the
+   * cluster-wide member limit: resolves false (nothing recorded) when the presence channel is full.
    * Never rejects.
    */
-  async join(conn: Connection, name: string, member?: PresenceChannelData): Promise<boolean> {
+  async join(
+    conn: Connection,
+    name: string,
+    member?: PresenceChannelData,
+    request?: HistoryRequest,
+  ): Promise<boolean> {
     let channel = this.channels.get(name);
     const created = channel === undefined;
     if (!channel) {
       channel = new Channel(name, channelTraits(name));
       this.channels.set(name, channel);
     }
-    channel.subscribers.add(conn);
+    // On a history channel the connection gets live frames only after its replay (recovery.ts).
+    const hold = keepsHistory(this.app, name) ? new Hold() : undefined;
+    if (hold) channel.holding.set(conn, hold);
+    else channel.subscribers.add(conn);
     const userId = member && channel.members ? member.user_id : undefined;
     if (member && channel.members) {
       const existing = channel.members.get(member.user_id);
@@ -128,15 +130,25 @@ export class AppRegistry {
     if (created) this.events.emit('channel_occupied', { appId: this.app.id, channel: name });
 
     if (!member || !channel.members) {
-      conn.sendMessage({ event: InternalEvent.SubscriptionSucceeded, channel: name, data: {} });
+      if (hold) {
+        this.counts.changed(channel, 1);
+        await this.answerFromHistory(conn, channel, hold, request, false);
+        return true;
+      }
+      conn.sendMessage({
+        event: InternalEvent.SubscriptionSucceeded,
+        channel: name,
+        data: request ? NOT_KEPT : {},
+      });
       if (channel.traits.isCache) void this.replayCache(conn, name, channel);
-      this.subscriptionsChanged(channel, 1);
+      this.counts.changed(channel, 1);
       return true;
     }
     try {
-      return await this.joinPresence(conn, channel, member);
+      return await this.joinPresence(conn, channel, member, hold, request);
     } catch (error) {
       this.onError(error);
+      if (hold) this.release(conn, channel, hold, undefined);
       return true;
     }
   }
@@ -146,6 +158,8 @@ export class AppRegistry {
     conn: Connection,
     channel: Channel,
     member: PresenceChannelData,
+    hold: Hold | undefined,
+    request: HistoryRequest | undefined,
   ): Promise<boolean> {
     const { name } = channel;
     const appId = this.app.id;
@@ -178,15 +192,78 @@ export class AppRegistry {
       });
     }
     if (!stillSubscribed()) return true;
+    if (hold) {
+      await this.answerFromHistory(conn, channel, hold, request, true);
+      return true;
+    }
     const members = await this.adapter.state.presenceMembers(appId, name);
     if (!stillSubscribed()) return true;
     conn.sendMessage({
       event: InternalEvent.SubscriptionSucceeded,
       channel: name,
-      data: { presence: { ids: members.ids, hash: members.hash, count: members.ids.length } },
+      data: { presence: presenceData(members), ...(request ? NOT_KEPT : {}) },
     });
     if (channel.traits.isCache) await this.replayCache(conn, name, channel);
     return true;
+  }
+
+  /**
+   * §11.1, for every subscribe on a history channel (asked or not, so no live event overtakes the
+   * `stream` it answers): reads the history (with the member list on presence channels and the cached
+   * event on cache channels), waits for a top still on its way to this node (recovery.ts), then sends
+   * `subscription_succeeded` with `stream` (and `recovery` when asked), the replayed events, the cached
+   * event unless a complete recovery made it needless, and the live frames held meanwhile. Only then is
+   * the connection a subscriber.
+   */
+  private async answerFromHistory(
+    conn: Connection,
+    channel: Channel,
+    hold: Hold,
+    request: HistoryRequest | undefined,
+    presence: boolean,
+  ): Promise<void> {
+    const { name } = channel;
+    const appId = this.app.id;
+    let stream: StreamPosition | undefined;
+    try {
+      const [read, members, cached] = await Promise.all([
+        this.adapter.history.read(appId, name, {
+          ...request,
+          currentSocketId: conn.socketId,
+          maxEvents: this.app.history.maxEvents,
+          ttlMs: this.app.history.ttlMs,
+        }),
+        presence ? this.adapter.state.presenceMembers(appId, name) : undefined,
+        channel.traits.isCache ? this.cachedEvent(name) : undefined,
+      ]);
+      await this.applied.untilApplied(name, read);
+      // Left (or left and came back) meanwhile: that subscription's answer is not this one.
+      if (channel.holding.get(conn) !== hold) return;
+      stream = read.stream;
+      conn.sendMessage({
+        event: InternalEvent.SubscriptionSucceeded,
+        channel: name,
+        data: {
+          ...(members ? { presence: presenceData(members) } : {}),
+          ...streamAnswer(read.stream, read.recovery),
+        },
+      });
+      for (const event of read.replay) conn.send(event.frame);
+      const recovered = request?.recover !== undefined && read.recovery?.recovered === true;
+      if (cached !== undefined && !recovered) this.sendCached(conn, name, cached);
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.release(conn, channel, hold, stream);
+    }
+  }
+
+  /** Ends a hold: the held frames the replay did not cover go out, and the connection subscribes. */
+  private release(conn: Connection, channel: Channel, hold: Hold, stream: StreamPosition | undefined): void {
+    if (channel.holding.get(conn) !== hold) return;
+    channel.holding.delete(conn);
+    for (const frame of hold.after(stream)) conn.send(frame);
+    channel.subscribers.add(conn);
   }
 
   /**
@@ -199,17 +276,18 @@ export class AppRegistry {
     conn.subscriptions.delete(name);
     const { channel, userId } = subscription;
     channel.subscribers.delete(conn);
+    channel.holding.delete(conn);
     if (userId !== undefined && channel.members) {
       const member = channel.members.get(userId);
       if (member && --member.connections <= 0) channel.members.delete(userId);
       if (!options.quiet) this.leavePresence(name, userId).catch(this.onError);
     }
-    if (channel.subscribers.size === 0) {
+    if (channel.subscribers.size === 0 && channel.holding.size === 0) {
       this.channels.delete(name);
       this.events.emit('channel_vacated', { appId: this.app.id, channel: name });
     }
     // Subscribers on other nodes still hear the new count when this node has none left.
-    this.subscriptionsChanged(channel, -1);
+    this.counts.changed(channel, -1);
     return true;
   }
 
@@ -224,44 +302,6 @@ export class AppRegistry {
       data: { user_id: userId },
     });
     await this.adapter.publish({ type: 'broadcast', appId, channel: name, frame });
-  }
-
-  /** §3.14: the new count over every node, to every subscriber, throttled to one every 5 s above 100. */
-  private subscriptionsChanged(channel: SubscribedChannel, delta: 1 | -1): void {
-    if (!this.app.subscriptionCount || !channel.traits.countsSubscriptions) return;
-    this.adapter.state
-      .countSubscription(this.app.id, channel.name, delta)
-      .then((total) => this.countChanged(channel.name, total, Date.now()))
-      .catch(this.onError);
-  }
-
-  private countChanged(name: string, total: number, nowMs: number): void {
-    if (total === 0) {
-      this.counts.delete(name);
-      return;
-    }
-    const state = this.counts.get(name) ?? { lastSentMs: 0, pending: undefined };
-    this.counts.set(name, state);
-    if (total > COUNT_THROTTLE_ABOVE && nowMs - state.lastSentMs < COUNT_THROTTLE_MS) {
-      state.pending = total;
-      return;
-    }
-    this.sendCount(name, total, nowMs);
-  }
-
-  private sendCount(name: string, subscriptionCount: number, nowMs: number): void {
-    const state = this.counts.get(name);
-    if (state) {
-      state.lastSentMs = nowMs;
-      state.pending = undefined;
-    }
-    const frame = encodeServerMessage({
-      event: InternalEvent.SubscriptionCount,
-      channel: name,
-      data: { subscription_count: subscriptionCount },
-    });
-    this.adapter.publish({ type: 'broadcast', appId: this.app.id, channel: name, frame }).catch(this.onError);
-    this.events.emit('subscription_count', { appId: this.app.id, channel: name, subscriptionCount });
   }
 
   // ───────────── publishing ─────────────
@@ -280,77 +320,81 @@ export class AppRegistry {
       this.users.sessions.apply(message);
       return;
     }
+    const { position } = message;
+    // Remembered even with no subscriber here: a subscribe may be about to wait for it (recovery.ts).
+    if (position) this.applied.record(message.channel, position, Date.now());
     const channel = this.channels.get(message.channel);
     if (!channel) return;
     const except =
       message.exceptSocketId === undefined ? undefined : this.bySocketId.get(message.exceptSocketId);
-    broadcastFrame(channel.subscribers, message.frame, this.maxBufferedBytes, except);
+    // §11.1: the position goes on the frame once per node, for every subscriber.
+    const frame = position ? positionFrame(message.frame, position) : message.frame;
+    broadcastFrame(channel.subscribers, frame, this.maxBufferedBytes, except);
+    if (channel.holding.size > 0) this.holdFrame(channel, frame, position, except);
+  }
+
+  /** A live frame for the connections whose history is being read; a hold too large is a slow reader. */
+  private holdFrame(
+    channel: Channel,
+    frame: string,
+    position: StreamPosition | undefined,
+    except: Connection | undefined,
+  ): void {
+    for (const [conn, hold] of channel.holding) {
+      if (conn === except || conn.closing) continue;
+      if (!hold.push(frame, position, this.maxBufferedBytes)) conn.overCapacity();
+    }
   }
 
   /** §3.13: the last event, kept cluster-wide by the adapter, or `pusher:cache_miss`. */
   private async replayCache(conn: Connection, name: string, channel: Channel): Promise<void> {
+    const cached = await this.cachedEvent(name);
+    if (cached === undefined || conn.subscriptions.get(name)?.channel !== channel) return;
+    this.sendCached(conn, name, cached);
+  }
+
+  /** The cached event of a cache channel, null when none; undefined when it could not be read (reported). */
+  private async cachedEvent(name: string): Promise<CachedEvent | null | undefined> {
     try {
-      const cached = await this.adapter.state.cachedEvent(this.app.id, name);
-      if (conn.subscriptions.get(name)?.channel !== channel) return;
-      if (cached) {
-        conn.send(cached.frame);
-        return;
-      }
-      conn.sendMessage({ event: PusherEvent.CacheMiss, channel: name, data: {} });
-      this.events.emit('cache_miss', { appId: this.app.id, channel: name });
+      return await this.adapter.state.cachedEvent(this.app.id, name);
     } catch (error) {
       this.onError(error);
+      return undefined;
     }
+  }
+
+  private sendCached(conn: Connection, name: string, cached: CachedEvent | null): void {
+    if (cached) {
+      conn.send(cached.frame);
+      return;
+    }
+    conn.sendMessage({ event: PusherEvent.CacheMiss, channel: name, data: {} });
+    this.events.emit('cache_miss', { appId: this.app.id, channel: name });
   }
 
   // ───────────── queries ─────────────
 
   answer<T extends 'channels' | 'channel' | 'users' | 'cache'>(query: QueryOf<T>): AdapterQueryResults[T] {
-    return this.answerAny(query) as AdapterQueryResults[T];
+    return answerChannelQuery(this.channels, query) as AdapterQueryResults[T];
   }
 
-  private answerAny(query: QueryOf<'channels' | 'channel' | 'users' | 'cache'>): unknown {
-    switch (query.type) {
-      case 'channels': {
-        const result: Record<string, ChannelSnapshot> = {};
-        const prefix = query.prefix ?? '';
-        for (const [name, channel] of this.channels) {
-          if (!name.startsWith(prefix)) continue;
-          // Internal per-user channels are listed only when asked for by prefix.
-          if (name.startsWith('#') && !prefix.startsWith('#')) continue;
-          result[name] = snapshot(channel);
-        }
-        return result;
-      }
-      case 'channel': {
-        const channel = this.channels.get(query.channel);
-        return channel
-          ? snapshot(channel)
-          : { subscriptionCount: 0, ...(channelTraits(query.channel).isPresence ? { userCount: 0 } : {}) };
-      }
-      case 'users':
-        return [...(this.channels.get(query.channel)?.members?.keys() ?? [])];
-      case 'cache':
-        // Cache channels are shared state: the adapter answers for them, never a single node.
-        return null;
-    }
-  }
-
-  /** Shared-timer work: throttled counts. */
+  /** Shared-timer work: throttled counts, and forgetting old applied positions (once a second). */
   tick(nowMs: number): void {
-    for (const [name, state] of this.counts) {
-      if (state.pending !== undefined && nowMs - state.lastSentMs >= COUNT_THROTTLE_MS) {
-        this.sendCount(name, state.pending, nowMs);
-      }
+    if (nowMs - this.lastPruneMs >= 1_000) {
+      this.lastPruneMs = nowMs;
+      this.applied.prune(nowMs);
     }
+    this.counts.tick(nowMs);
   }
 
   stats(): RegistryStats {
     let subscriptions = 0;
     let presenceMembers = 0;
+    let held = 0;
     for (const channel of this.channels.values()) {
-      subscriptions += channel.subscribers.size;
+      subscriptions += channel.subscribers.size + channel.holding.size;
       presenceMembers += channel.members?.size ?? 0;
+      held += channel.holding.size;
     }
     return {
       connections: this.connections.size,
@@ -360,12 +404,15 @@ export class AppRegistry {
       users: this.users.userCount,
       watchers: this.users.watchedCount,
       sessionUsers: this.users.sessions.trackedUsers,
+      held,
     };
   }
 }
 
-function snapshot(channel: Channel): ChannelSnapshot {
-  return channel.members
-    ? { subscriptionCount: channel.subscribers.size, userCount: channel.members.size }
-    : { subscriptionCount: channel.subscribers.size };
+/** §3.5: the member list of `subscription_succeeded`. */
+function presenceData(members: PresenceMembers) {
+  return { ids: members.ids, hash: members.hash, count: members.ids.length };
 }
+
+/** §11.1: the answer on a channel that keeps no history, when the subscribe asked for some. */
+const NOT_KEPT = { recovery: { recovered: false, replayed: 0, reason: RECOVERY_NOT_KEPT } } as const;

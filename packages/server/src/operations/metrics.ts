@@ -15,6 +15,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RegistryStats } from '../channels/registry';
 import type { MetricsConfig } from '../config/operations-config';
 import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
+import type { HistoryStats } from '../scaling/history';
 import { timingSafeEqualText } from '../shared/secure-compare';
 import type { AppTraffic, Traffic } from '../shared/traffic';
 
@@ -24,6 +25,8 @@ export interface MetricsSource {
   appStats(appId: string): RegistryStats | undefined;
   /** This node's channels of an app. */
   localChannels(appId: string): Record<string, ChannelSnapshot>;
+  /** What the history keeps in this process (one node); undefined when it lives elsewhere (Redis). */
+  historyStats?(): HistoryStats | undefined;
 }
 
 export class Metrics {
@@ -56,6 +59,28 @@ export class Metrics {
     perApp('reverb_connections', 'Open WebSocket connections on this node', (s) => s.connections);
     perApp('reverb_channels', 'Occupied channels on this node', (s) => s.channels);
     perApp('reverb_presence_members', 'Presence members on this node', (s) => s.presenceMembers);
+
+    const history = (name: string, help: string, read: (stats: HistoryStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const stats = source.historyStats?.();
+          if (stats) this.set(read(stats));
+        },
+      });
+    history(
+      'reverb_history_streams',
+      'Channel streams whose history this node keeps in memory (one node, no scaling)',
+      (s) => s.streams,
+    );
+    history('reverb_history_events', 'Events this node keeps in memory for recovery', (s) => s.events);
+    history(
+      'reverb_history_bytes',
+      'Bytes of history this node keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET',
+      (s) => s.bytes,
+    );
 
     new Gauge({
       name: 'reverb_subscriptions',

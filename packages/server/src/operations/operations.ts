@@ -65,6 +65,7 @@ export class Operations {
         appStats,
         localChannels: (appId): Record<string, ChannelSnapshot> =>
           host.registries.get(appId)?.answer({ type: 'channels', appId }) ?? {},
+        historyStats: () => adapter.history.stats?.(),
       });
       this.adapter = this.metrics.instrument(adapter);
     } else {

@@ -39,6 +39,11 @@ export interface SubscribedChannel {
   readonly name: string;
   readonly traits: ChannelTraits;
   readonly subscribers: Set<Connection>;
+  /**
+   * Connections subscribed but not yet among `subscribers`: their answer is being read from the
+   * channel's history, and the registry holds their live frames meanwhile (channels/recovery.ts).
+   */
+  readonly holding: Map<Connection, unknown>;
   /** Presence only: user id → member, in join order. */
   readonly members: Map<string, PresenceMember> | undefined;
 }
