@@ -235,6 +235,33 @@ describe('recovery on one node, across a real cut', () => {
   });
 });
 
+describe('recovery under a tiny memory budget', () => {
+  it('events dropped by the budget: a gap with reason evicted; the retained rest is replayed', async () => {
+    // About 430 bytes per stream and 200 per event of this size (docs/history.md): the second channel's
+    // six events push out about three of the first channel's five, the least recently published.
+    const small = await startTestServer([DEMO_APP_CONFIG], { history: { memoryBudgetBytes: 2_600 } });
+    defer(() => small.close());
+    const smallSdk = sdkFor(small);
+    const channel = unique('private-a.');
+    const c = new RecoveringClient(small, small.wsUrl());
+    await c.connect();
+    defer(() => c.client.ws.terminate());
+    await c.subscribe(channel);
+    c.client.ws.terminate();
+    await triggerRange(smallSdk, channel, 0, 5);
+    await triggerRange(smallSdk, unique('private-b.'), 0, 6);
+    await c.connect();
+    const answer = await c.subscribe(channel, 'recover');
+    expect(answer.recovery).toMatchObject({ recovered: false, reason: 'evicted' });
+    const replayed = answer.recovery?.replayed as number;
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBeLessThan(5);
+    const events = await c.received(channel, replayed);
+    expect(ns(events)).toEqual([0, 1, 2, 3, 4].slice(5 - replayed));
+    expectContiguous(events, answer.stream?.epoch as string, 6 - replayed);
+  });
+});
+
 describe('recovery: bad input gets a clear answer, and nothing else', () => {
   it.each([
     ['an offset beyond the top', (epoch: string) => ({ epoch, offset: 99 })],
