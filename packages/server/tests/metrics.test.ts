@@ -1,7 +1,10 @@
 /** Prometheus metrics against the real server: off by default, token-protected, separate port, real traffic. */
+
+import { encodeChannelEvent } from '@react-reverb/core/protocol';
 import { DEMO_APP, freePort, startRedis, waitFor } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { parseOperationsConfig } from '../src/config/operations-config';
+import { ENTRY_OVERHEAD_BYTES, STREAM_OVERHEAD_BYTES } from '../src/scaling/memory-history';
 import { joinPrivate, presenceAuth, privateAuth, sdkFor } from './support/auth';
 import { cleanupAfterEach } from './support/cleanup';
 import { rawClients, subscribeFrame } from './support/raw-client';
@@ -98,6 +101,26 @@ describe('metrics', () => {
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   });
 
+  it('show the channel history this node keeps (one node), as the memory budget counts it', async () => {
+    const t = await server({ metrics: { enabled: true } });
+    const sdk = sdkFor(t);
+    const frames: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      await sdk.trigger('private-inbox', 'note', { n });
+      frames.push(encodeChannelEvent('note', 'private-inbox', JSON.stringify({ n })));
+    }
+    // Public channels keep no history by default.
+    await sdk.trigger('news', 'headline', { n: 1 });
+    const text = await scrape(`${t.httpUrl}/metrics`);
+    expect(sample(text, 'reverb_history_streams')).toBe(1);
+    expect(sample(text, 'reverb_history_events')).toBe(3);
+    expect(sample(text, 'reverb_history_bytes')).toBe(
+      STREAM_OVERHEAD_BYTES +
+        `${DEMO_APP.id}\u0000private-inbox`.length +
+        frames.reduce((sum, frame) => sum + ENTRY_OVERHEAD_BYTES + frame.length, 0),
+    );
+  });
+
   it('time the Redis adapter and count its failures (real redis-server)', async () => {
     const redis = await startRedis();
     // stop() twice would wait for a second exit (test-helpers checks exitCode, not signalCode).
@@ -119,6 +142,8 @@ describe('metrics', () => {
     const before = await scrape(`${t.httpUrl}/metrics`);
     expect(sample(before, 'reverb_adapter_latency_seconds_count{op="publish"}')).toBe(1);
     expect(before).not.toMatch(/^reverb_adapter_errors_total\{/m);
+    // The history is in Redis: this node has none of its own to show.
+    expect(before).not.toContain('reverb_history_');
     // Presence joins go through the adapter's shared state (`adapter.state`): timed as well.
     const member = await connect(t);
     const auth = presenceAuth(t, member.socketId, 'presence-timed', 'u0');

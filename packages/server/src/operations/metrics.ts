@@ -60,27 +60,26 @@ export class Metrics {
     perApp('reverb_channels', 'Occupied channels on this node', (s) => s.channels);
     perApp('reverb_presence_members', 'Presence members on this node', (s) => s.presenceMembers);
 
-    const history = (name: string, help: string, read: (stats: HistoryStats) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          const stats = source.historyStats?.();
-          if (stats) this.set(read(stats));
-        },
-      });
-    history(
-      'reverb_history_streams',
-      'Channel streams whose history this node keeps in memory (one node, no scaling)',
-      (s) => s.streams,
-    );
-    history('reverb_history_events', 'Events this node keeps in memory for recovery', (s) => s.events);
-    history(
-      'reverb_history_bytes',
-      'Bytes of history this node keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET',
-      (s) => s.bytes,
-    );
+    // Only where the history is in this process (one node); a cluster's is in Redis.
+    if (source.historyStats?.() !== undefined) {
+      const history = (name: string, help: string, read: (stats: HistoryStats) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            const stats = source.historyStats?.();
+            if (stats) this.set(read(stats));
+          },
+        });
+      history('reverb_history_streams', 'Channel streams whose history this node keeps', (s) => s.streams);
+      history('reverb_history_events', 'Events this node keeps in memory for recovery', (s) => s.events);
+      history(
+        'reverb_history_bytes',
+        'Bytes of history this node keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET',
+        (s) => s.bytes,
+      );
+    }
 
     new Gauge({
       name: 'reverb_subscriptions',

@@ -73,6 +73,48 @@ function contract(
       for (const node of c.nodes) expect(node.applied).toHaveLength(sent.length);
     });
 
+    it('positions history broadcasts once for the cluster and applies them everywhere in offset order', async () => {
+      c = await factory([APP]);
+      const history = { maxEvents: 100, ttlMs: 60_000 };
+      // From every node at once: the offsets are the cluster's, and each node applies them in order.
+      await Promise.all(
+        Array.from({ length: 30 }, (_, n) => c.on(n).publish(broadcast('private-chat', n, { history }))),
+      );
+      await waitFor(
+        () => c.nodes.every((node) => node.broadcasts('private-chat').length === 30),
+        10_000,
+        'every history broadcast on every node',
+      );
+      const first = c.node(0).broadcasts('private-chat');
+      const epoch = first[0]?.position?.epoch;
+      expect(epoch).toEqual(expect.any(String));
+      for (const node of c.nodes) {
+        const applied = node.broadcasts('private-chat');
+        expect(applied.map((m) => m.position)).toEqual(
+          Array.from({ length: 30 }, (_, i) => ({ epoch, offset: i + 1 })),
+        );
+        expect(applied.map((m) => m.frame)).toEqual(first.map((m) => m.frame));
+        // The app's limits are for the append; they never reach a node.
+        expect(applied.every((m) => m.history === undefined)).toBe(true);
+      }
+      expect(new Set(first.map((m) => m.frame)).size).toBe(30);
+      // Any node reads the same history back.
+      const read = await c.on(1).history.read(APP, 'private-chat', {
+        rewind: 30,
+        currentSocketId: '1.1',
+        ...history,
+      });
+      expect(read.replay.map((event) => event.offset)).toEqual(first.map((m) => m.position?.offset));
+      // Broadcasts without `history` stay unpositioned.
+      await c.on(0).publish(broadcast('private-chat', 99));
+      await waitFor(
+        () => c.nodes.every((node) => node.broadcasts('private-chat').length === 31),
+        10_000,
+        'the plain broadcast',
+      );
+      for (const node of c.nodes) expect(node.broadcasts('private-chat').at(-1)?.position).toBeUndefined();
+    });
+
     it('keeps one presence member per user across nodes: first join anywhere, last leave anywhere', async () => {
       c = await factory([APP]);
       const room = 'presence-room.1';

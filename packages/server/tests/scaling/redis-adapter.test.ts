@@ -126,6 +126,40 @@ describe('RedisAdapter', () => {
     expect(a.adapter.stats().connected).toBe(true);
   });
 
+  it('history broadcasts: applied when they come back positioned; while Redis is down, at once without a position', async () => {
+    prefix = `r-${randomUUID().slice(0, 8)}`;
+    const a = await node([APP], { prefix });
+    const history = { maxEvents: 10, ttlMs: 60_000 };
+    await a.adapter.publish({ ...broadcast('private-chat', 1), history });
+    await waitFor(() => a.recording.broadcasts('private-chat').length === 1, 5_000, 'the echo');
+    const [first] = a.recording.broadcasts('private-chat');
+    expect(first?.position).toEqual({ epoch: expect.any(String), offset: 1 });
+
+    const restarting = redis.restart(1_500);
+    await waitFor(() => !a.adapter.stats().connected, 5_000, 'the adapter to notice Redis is gone');
+    await a.adapter.publish({ ...broadcast('private-chat', 2), history });
+    // Delivered here at once, without a position: the history does not hold it.
+    expect(a.recording.broadcasts('private-chat').at(-1)).toMatchObject({
+      frame: broadcast('private-chat', 2).frame,
+    });
+    expect(a.recording.broadcasts('private-chat').at(-1)?.position).toBeUndefined();
+    await restarting;
+
+    let n = 3;
+    await waitFor(
+      async () => {
+        await a.adapter.publish({ ...broadcast('private-chat', n++), history });
+        return a.recording.broadcasts('private-chat').at(-1)?.position !== undefined;
+      },
+      20_000,
+      'positions after the restart',
+    );
+    // A new epoch: whoever stood on the old one learns of the gap.
+    const after = a.recording.broadcasts('private-chat').at(-1)?.position;
+    expect(after?.epoch).not.toBe(first?.position?.epoch);
+    expect(after?.offset).toBe(1);
+  });
+
   it('after losing its connection, tells the other nodes what changed meanwhile', async () => {
     prefix = `r-${randomUUID().slice(0, 8)}`;
     const a = await node([APP]);
