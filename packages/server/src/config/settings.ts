@@ -407,7 +407,7 @@ export const HISTORY_SETTINGS = group('History (recovery)', 'server', {
     env: 'REVERB_HISTORY_MEMORY_BUDGET',
     parse: num({ min: 0, integer: true }),
     default: 128 * 1024 * 1024,
-    doc: 'bytes of history one node keeps in memory without scaling (least recently published channels lose their oldest events first); RSS grows about twice that',
+    doc: 'bytes of history one node keeps in memory without scaling (least recently published channels lose their oldest events first); allow about 3× that in RSS',
   }),
 });
 
