@@ -7,9 +7,9 @@
  */
 import type { StreamPosition } from '@react-reverb/core/protocol';
 import { type ClusterState, MemoryClusterState } from './cluster-state';
-import { MemorySessionState, type SessionState } from './sessions';
 import type { HistoryStore } from './history';
 import { MemoryHistory } from './memory-history';
+import { MemorySessionState, type SessionState } from './sessions';
 
 /** A message every node applies to its local sockets. `frame` is already encoded: nodes only frame it. */
 export type AdapterMessage =

@@ -73,6 +73,7 @@ function gatedAdapter(node: ConstructorParameters<typeof LocalAdapter>[0]): Adap
   gated = new GatedHistory(local.history);
   return {
     state: local.state,
+    sessions: local.sessions,
     history: gated,
     publish: (message) => local.publish(message),
     query: <T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]> =>
