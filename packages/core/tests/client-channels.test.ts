@@ -70,6 +70,7 @@ describe('ref-counted channels', () => {
       status: 'subscribed',
       error: null,
       subscriptionCount: null,
+      recovery: null,
     });
   });
 

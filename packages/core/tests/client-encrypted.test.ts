@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decrypt, encryption } from '../src/encrypted/index';
-import { type AuthRequest, createReverbClient, type Decryptor, type ReverbClientOptions } from '../src/index';
+import { decrypt, encryption, encryptionWith } from '../src/encrypted/index';
+import {
+  type AuthRequest,
+  createReverbClient,
+  type Encryption,
+  type ReverbClientOptions,
+} from '../src/index';
 import { FakeWebSocket, flush } from './support/fake-websocket';
 
 const MASTER_KEY = Buffer.alloc(32, 7);
@@ -77,14 +82,17 @@ describe('decrypt (the ./encrypted entry)', () => {
 });
 
 describe('encrypted channels in the client', () => {
-  it('loads the decryptor lazily through the encryption loader and delivers plaintext', async () => {
+  it('loads the encryption lazily through the loader, per encrypted subscription, and delivers plaintext', async () => {
     const loader = vi.fn(() => import('../src/encrypted/index'));
     const client = connected({ encryption: loader });
+    client.retain('private-plain');
+    await flush();
     expect(loader).not.toHaveBeenCalled();
     const { channel } = client.retain('private-encrypted-vault');
     client.retain('private-encrypted-other');
-    await vi.waitFor(() => expect(FakeWebSocket.last.framesOf('pusher:subscribe')).toHaveLength(2));
-    expect(loader).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(FakeWebSocket.last.framesOf('pusher:subscribe')).toHaveLength(3));
+    // Once per encrypted subscription; `import()` itself loads the module once.
+    expect(loader).toHaveBeenCalledTimes(2);
     const listener = vi.fn();
     channel.bind('opened', listener);
     FakeWebSocket.last.receive({
@@ -111,7 +119,7 @@ describe('encrypted channels in the client', () => {
 
   it('tries the loader again after it failed (a chunk that did not load)', async () => {
     const loader = vi
-      .fn<() => Promise<Decryptor>>()
+      .fn<() => Promise<Encryption>>()
       .mockRejectedValueOnce(new Error('chunk load failed'))
       .mockImplementation(() => import('../src/encrypted/index'));
     const client = connected({ encryption: loader });
@@ -128,9 +136,9 @@ describe('encrypted channels in the client', () => {
     expect(loader).toHaveBeenCalledTimes(2);
   });
 
-  it('uses an injected decryptor when given one', async () => {
-    const injected: Decryptor = { decrypt: vi.fn(encryption.decrypt) };
-    const client = connected({ encryption: injected });
+  it('uses a decrypt function of your own through encryptionWith', async () => {
+    const injected = vi.fn(decrypt);
+    const client = connected({ encryption: encryptionWith(injected) });
     const { channel } = client.retain('private-encrypted-vault');
     await flush();
     const listener = vi.fn();
@@ -140,7 +148,7 @@ describe('encrypted channels in the client', () => {
       channel: 'private-encrypted-vault',
       data: encrypt('private-encrypted-vault', 1),
     });
-    expect(injected.decrypt).toHaveBeenCalled();
+    expect(injected).toHaveBeenCalledWith(sharedSecret('private-encrypted-vault'), expect.anything());
     expect(listener).toHaveBeenCalledWith(1, expect.anything());
   });
 

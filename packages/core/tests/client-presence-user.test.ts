@@ -225,6 +225,7 @@ describe('user sign-in', () => {
       info: null,
       error: null,
       watchlist: {},
+      recovery: null,
     });
   });
 

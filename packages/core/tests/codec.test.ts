@@ -210,6 +210,30 @@ describe('both data encodings are accepted (§2)', () => {
     }
   });
 
+  it('readServerMessageLoosely keeps a valid §11.1 position, and leaves out an invalid one', () => {
+    const frame = (position: string) =>
+      `{"event":"Msg","channel":"private-chat.1","data":"{\\"id\\":7}"${position}}`;
+    expect(readServerMessageLoosely(frame(',"offset":18,"epoch":"k2x9q1"'))).toStrictEqual({
+      event: 'Msg',
+      channel: 'private-chat.1',
+      data: { id: 7 },
+      user_id: undefined,
+      epoch: 'k2x9q1',
+      offset: 18,
+    });
+    for (const bad of [
+      ',"offset":"18","epoch":"k"',
+      ',"offset":-1,"epoch":"k"',
+      ',"offset":1,"epoch":""',
+      ',"offset":1',
+    ]) {
+      const read = readServerMessageLoosely(frame(bad));
+      expect(read).toMatchObject({ event: 'Msg', data: { id: 7 } });
+      expect(read).not.toHaveProperty('offset');
+      expect(read).not.toHaveProperty('epoch');
+    }
+  });
+
   it('client → server: subscribe with data as a JSON string', () => {
     const frame = JSON.stringify({
       event: 'pusher:subscribe',

@@ -36,7 +36,7 @@ async function postForm(
     // Looked up at call time: tests and polyfills may install `fetch` after this module loaded.
     response = await (options.fetch ?? fetch)(endpoint, init);
   } catch (error) {
-    throw new AuthError(`Auth request to ${endpoint} failed: ${(error as Error).message}`);
+    throw new AuthError(`Auth endpoint ${endpoint} failed: ${(error as Error).message}`);
   }
   const { ok, status } = response;
   const json = ok ? ((await response.json().catch(() => null)) as Record<string, unknown> | null) : null;

@@ -1,12 +1,13 @@
 /**
- * One channel held by the client: its subscription on the current socket (authorize, subscribe,
- * status), its listeners, its whisper queue, the presence part for `presence-` channels and, for
- * `private-encrypted-` channels, decryption. The registry in `client.ts` decides when it joins and
- * leaves; this module only does it. Closures, not classes, so the private state minifies.
+ * One channel held by the client (or the signed-in user's `#server-to-user-` channel): its subscription
+ * on the current socket (authorize, subscribe, status), its place in the channel's stream (recovery,
+ * docs/protocol.md §11.1), its listeners, its whisper queue, the presence part for `presence-` channels
+ * and, for `private-encrypted-` channels, the opener `options.encryption` gives. The registry in
+ * `client.ts` decides when it joins and leaves; this module only does it. Closures, not classes, so
+ * the private state minifies.
  */
 import { clientChannelTraits } from '../protocol/channel-names';
 import { encodeClientFrame } from '../protocol/codec';
-import { ReverbError } from '../protocol/errors';
 import {
   CLIENT_EVENT_PREFIX,
   INTERNAL_EVENT_PREFIX,
@@ -23,21 +24,24 @@ import {
 import type {
   ChannelEventMessage,
   ServerMessage,
+  StreamPosition,
   SubscriptionCountMessage,
   SubscriptionErrorMessage,
   SubscriptionSucceededMessage,
 } from '../protocol/messages';
+import { RECOVERY_EPOCH_CHANGED, readStreamPosition } from '../protocol/stream';
 import { authorizeChannel } from './auth';
 import { AuthError, ClientEventError } from './errors';
-import { createListeners, eventMeta } from './listeners';
+import { createListeners } from './listeners';
 import { createPresence } from './presence-channel';
 import { createStore } from './store';
 import type {
   Channel,
   ChannelAuthorization,
   ChannelSnapshot,
-  Decryptor,
+  EncryptedPayloadOpener,
   EventListener,
+  RetainOptions,
   ReverbClientOptions,
 } from './types';
 import type { WhisperOutbox } from './whisper-outbox';
@@ -48,8 +52,8 @@ export interface ChannelContext {
   send(frame: string): boolean;
   /** The connection-wide throttled whisper outbox. */
   readonly whisper: WhisperOutbox;
-  /** The decryptor for encrypted channels, loaded on first use. */
-  decryptor(): Promise<Decryptor>;
+  /** This client's socket ids, oldest first: the current one last, up to 5 before it (§11.1 `recover`). */
+  readonly socketIds: readonly string[];
 }
 
 /** The public channel (a `PresenceChannel` for presence names) plus what the registry drives. */
@@ -63,9 +67,19 @@ export interface ReverbChannel extends Channel {
   handle(message: ServerMessage): void;
 }
 
-export function createChannel(name: string, context: ChannelContext): ReverbChannel {
+export function createChannel(
+  name: string,
+  context: ChannelContext,
+  { rewind }: RetainOptions = {},
+): ReverbChannel {
   const traits = clientChannelTraits(name);
-  const store = createStore<ChannelSnapshot>({ name, status: 'idle', error: null, subscriptionCount: null });
+  const store = createStore<ChannelSnapshot>({
+    name,
+    status: 'idle',
+    error: null,
+    subscriptionCount: null,
+    recovery: null,
+  });
   const { update, getSnapshot, getServerSnapshot } = store;
   const listeners = createListeners();
   const presence = traits.isPresence ? createPresence(name) : undefined;
@@ -73,25 +87,29 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
   let pending: string[] = [];
   /** Bumped on every join/leave/suspend so late auth answers for an old socket are dropped. */
   let generation = 0;
-  let socketId: string | null = null;
   /** `pusher:subscribe` went out on the current socket. */
   let onWire = false;
-  let sharedSecret: string | undefined;
-  let decryptor: Decryptor | undefined;
+  /** Encrypted channels: opens the payloads with the key of the last authorization. */
+  let open: EncryptedPayloadOpener | undefined;
+  // docs/protocol.md §11.1, the client's rules. Against a server that sends no positions both stay
+  // undefined, and `pusher:subscribe` never carries `recover`.
+  /** The last position seen: from `stream`, then from every positioned event. */
+  let position: StreamPosition | undefined;
+  /** `stream` of the last `subscription_succeeded`: the events up to it that follow are the replay. */
+  let top: StreamPosition | undefined;
 
   const isSubscribed = () => getSnapshot().status === 'subscribed';
   const requeue = (frame: string) => {
     if (getSnapshot().status !== 'idle') pending.push(frame);
   };
   const toOutbox = (frame: string) => context.whisper(frame, isSubscribed, requeue);
-  /** Drops what belonged to the socket we had: late auth answers, the wire flag, the socket id. */
+  /** Drops what belonged to the socket we had: late auth answers and the wire flag. */
   const detach = () => {
     generation++;
     onWire = false;
-    socketId = null;
   };
   const authorize = (id: string) => authorizeChannel(context.options, id, name);
-  const fail = (auth: boolean, message: string, status: unknown) =>
+  const fail = (auth: boolean, message: string, status?: unknown) =>
     update({
       status: 'error',
       error: {
@@ -103,54 +121,72 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
 
   async function join(id: string | null): Promise<void> {
     const current = ++generation;
-    socketId = id;
     onWire = false;
     update({ status: 'subscribing', error: null });
     if (id === null) return;
+    const { encryption } = context.options;
+    if (traits.isEncrypted && !encryption) {
+      fail(false, 'Encrypted channels need options.encryption');
+      return;
+    }
     try {
-      const authorization = traits.requiresAuth ? await authorizeFor(id) : undefined;
+      let authorization: ChannelAuthorization | undefined;
+      if (traits.requiresAuth) {
+        authorization = await authorize(id);
+        if (typeof authorization?.auth !== 'string') {
+          throw new AuthError(`Authorization for ${name} without "auth"`);
+        }
+        if (traits.isEncrypted) {
+          // Its payloads are opened by what `encryption` gives (`import()` loads a module once), which
+          // asks for a fresh key once when one does not open. A late answer still delivers: the event
+          // arrived and its position is passed, so a recovery would not bring it again.
+          open = (await (typeof encryption === 'function' ? encryption() : encryption!)).encryptedChannel(
+            authorization,
+            () => authorize(id),
+          );
+        }
+        presence?.authorized(authorization);
+      }
       if (current !== generation) return;
       onWire = context.send(
         encodeClientFrame({
           event: SUBSCRIBE,
-          data: { channel: name, auth: authorization?.auth ?? '', channel_data: authorization?.channel_data },
+          data: {
+            channel: name,
+            auth: authorization?.auth ?? '',
+            channel_data: authorization?.channel_data,
+            // Where to recover from, with the client's previous sockets (events they caused are not
+            // replayed); `rewind` only on a first subscribe.
+            ...(position
+              ? { recover: { ...position, socket_ids: context.socketIds.slice(0, -1) } }
+              : rewind
+                ? { rewind }
+                : {}),
+          },
         }),
       );
     } catch (error) {
-      if (current !== generation) return;
-      // Anything the authorizer threw is an auth failure; our own other errors (no decryptor) are not.
-      fail(
-        error instanceof AuthError || !(error instanceof ReverbError),
-        (error as Error).message,
-        (error as Partial<AuthError>).status,
-      );
+      // Whatever the authorizer (or the encryption loader) threw is an auth failure.
+      if (current === generation) fail(true, (error as Error).message, (error as Partial<AuthError>).status);
     }
-  }
-
-  async function authorizeFor(id: string): Promise<ChannelAuthorization> {
-    const [authorization, loaded] = await Promise.all([
-      authorize(id),
-      traits.isEncrypted ? context.decryptor() : undefined,
-    ]);
-    const secret = authorization?.shared_secret;
-    if (typeof authorization?.auth !== 'string' || (traits.isEncrypted && typeof secret !== 'string')) {
-      throw new AuthError(`Authorization for ${name} without "auth" (or "shared_secret")`);
-    }
-    // Both undefined but on encrypted channels.
-    sharedSecret = secret;
-    decryptor = loaded;
-    presence?.authorized(authorization);
-    return authorization;
   }
 
   function handle(message: ServerMessage): void {
     switch (message.event) {
       case SUBSCRIPTION_SUCCEEDED: {
-        update({ status: 'subscribed', error: null });
-        presence?.succeeded((message as SubscriptionSucceededMessage).data);
-        const queued = pending;
-        pending = [];
-        for (const frame of queued) toOutbox(frame);
+        const { data } = message as SubscriptionSucceededMessage;
+        const { recovery } = data;
+        top = readStreamPosition(data.stream);
+        // Replayed events follow: start below them, from where we were in the same epoch, else from the
+        // epoch's start (not `top.offset - replayed`: events the client caused itself are not replayed).
+        // Nothing replayed: we stand at the top.
+        position =
+          top &&
+          (!recovery?.replayed ? top : position?.epoch === top.epoch ? position : { ...top, offset: 0 });
+        rewind = undefined;
+        update({ status: 'subscribed', error: null, ...(recovery instanceof Object && { recovery }) });
+        presence?.succeeded(data);
+        for (const frame of pending.splice(0)) toOutbox(frame);
         return;
       }
       case SUBSCRIPTION_ERROR: {
@@ -169,23 +205,29 @@ export function createChannel(name: string, context: ChannelContext): ReverbChan
     }
     const { event, data, user_id: userId } = message as ChannelEventMessage;
     if (event.startsWith(INTERNAL_EVENT_PREFIX)) return;
-    const emit = (payload: unknown) => listeners.emit(payload, eventMeta(event, name, userId));
-    if (!traits.isEncrypted || event.startsWith(PUSHER_EVENT_PREFIX)) {
-      emit(data);
-      return;
+    const at = readStreamPosition(message);
+    let replayed = false;
+    if (at) {
+      if (position?.epoch === at.epoch) {
+        // Seen already; but right after a subscribe that replayed nothing (`position` is still `top`),
+        // an event at the top is a cache channel's last event, sent to a fresh subscriber: not seen yet.
+        if (at.offset < position.offset || (at.offset === position.offset && position !== top)) return;
+      } else if (position) {
+        // The stream was reset while we were subscribed (e.g. Redis restarted): events may be lost.
+        update({ recovery: { recovered: false, replayed: 0, reason: RECOVERY_EPOCH_CHANGED } });
+      }
+      position = at;
+      replayed = top?.epoch === at.epoch && at.offset <= top.offset;
     }
-    // `decrypt` throws when the payload does not open (nothing is emitted then).
-    const open = () => emit(decryptor!.decrypt(sharedSecret!, data));
-    try {
-      open();
-    } catch {
-      // The key may have been rotated: authorize once more for a fresh shared secret and try again,
-      // then drop the event (pusher-js does the same).
-      const current = generation;
-      authorizeFor(socketId!)
-        .then(() => current === generation && open())
-        .catch(() => {});
-    }
+    const emit = (payload: unknown) =>
+      listeners.emit(payload, {
+        event,
+        channel: name,
+        ...(userId && { userId }),
+        ...(replayed && { replayed }),
+      });
+    if (open && !event.startsWith(PUSHER_EVENT_PREFIX)) open(data, emit);
+    else emit(data);
   }
 
   return {

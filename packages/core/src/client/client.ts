@@ -6,6 +6,7 @@
 import { clientChannelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
 import { ReverbError } from '../protocol/errors';
 import type { ServerMessage, UserInfo } from '../protocol/messages';
+import { MAX_RECOVER_SOCKET_IDS } from '../protocol/stream';
 import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
 import { assertClientChannelName } from './channel-name';
 import { createConnection } from './connection';
@@ -13,9 +14,9 @@ import { formatEventName } from './event-name';
 import { platformTimers } from './timers';
 import type {
   Channel,
-  Decryptor,
   PresenceChannel,
   RetainedChannel,
+  RetainOptions,
   ReverbClient,
   ReverbClientOptions,
 } from './types';
@@ -39,12 +40,16 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
   }
   const timers = options.timers ?? platformTimers;
   const holds = new Map<string, Hold>();
-  const socketId = () => connection.store.getSnapshot().socketId;
+  const socketId = () => store.getSnapshot().socketId;
+  /** This client's socket ids, oldest first: the current one last, and up to 5 before it. */
+  const socketIds: string[] = [];
 
-  const connection = createConnection(
+  // `controls`: connect, disconnect and sessionReplaced, as the client offers them.
+  const { store, send, ...controls } = createConnection(
     options,
     timers,
     (id) => {
+      if (socketIds.push(id) > MAX_RECOVER_SOCKET_IDS + 1) socketIds.shift();
       for (const hold of holds.values()) hold.channel.join(id);
       user.connected(id);
     },
@@ -54,28 +59,13 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
     },
     route,
   );
-  const send = (frame: string) => connection.send(frame);
-  const user = createUser(options, send);
-  let decryptor: Promise<Decryptor> | undefined;
   const context: ChannelContext = {
     options,
     send,
     whisper: createWhisperOutbox(timers, send),
-    // Loaded on the first encrypted channel, so tweetnacl stays out of the main bundle.
-    decryptor: () => {
-      const { encryption } = options;
-      decryptor ??= !encryption
-        ? Promise.reject(
-            new ReverbError('REVERB_ERR_NO_ENCRYPTION', 'Encrypted channels need options.encryption'),
-          )
-        : Promise.resolve(typeof encryption === 'function' ? encryption() : encryption).catch((error) => {
-            // A chunk that failed to load (offline) is tried again by the next encrypted subscription.
-            decryptor = undefined;
-            throw error;
-          });
-      return decryptor;
-    },
+    socketIds,
   };
+  const user = createUser(context);
 
   function route(message: ServerMessage): void {
     const { channel } = message as { channel?: string };
@@ -84,26 +74,25 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
     else holds.get(channel)?.channel.handle(message);
   }
 
-  function retain(name: string): RetainedChannel {
+  function retain(name: string, retainOptions?: RetainOptions): RetainedChannel {
     assertClientChannelName(name);
     let hold = holds.get(name);
     if (hold === undefined) {
-      hold = createHold(name);
+      hold = createHold(name, retainOptions);
       holds.set(name, hold);
     }
     return hold.retain();
   }
 
-  function createHold(name: string): Hold {
-    const channel = createChannel(name, context);
+  function createHold(name: string, retainOptions?: RetainOptions): Hold {
+    const channel = createChannel(name, context, retainOptions);
     let count = 0;
-    /** The deferred wire unsubscribe, pending while the count is 0. */
-    let releaseTimer: unknown = null;
+    /** The deferred wire unsubscribe, pending while the count is 0 (clearing one that ran does nothing). */
+    let releaseTimer: unknown;
     const hold: Hold = {
       channel,
       retain() {
-        if (releaseTimer !== null) timers.clearTimeout(releaseTimer);
-        releaseTimer = null;
+        timers.clearTimeout(releaseTimer);
         count++;
         let released = false;
         return {
@@ -114,7 +103,6 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
             if (--count > 0) return;
             // Deferred to the next macrotask: a StrictMode remount or route swap re-retains before it runs.
             releaseTimer = timers.setTimeout(() => {
-              releaseTimer = null;
               if (count > 0 || holds.get(name) !== hold) return;
               holds.delete(name);
               channel.leave();
@@ -127,19 +115,18 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
     return hold;
   }
 
-  if (options.autoConnect ?? isInteractivePlatform()) connection.connect();
+  if (options.autoConnect ?? isInteractivePlatform()) controls.connect();
   return {
     options,
-    connection: connection.store,
+    connection: store,
     user,
-    connect: connection.connect,
-    disconnect: connection.disconnect,
+    ...controls,
     retain,
-    retainPresence<Info = UserInfo>(name: string) {
+    retainPresence<Info = UserInfo>(name: string, retainOptions?: RetainOptions) {
       if (!clientChannelTraits(name).isPresence) {
         throw new ReverbError('REVERB_ERR_NOT_PRESENCE', `${name} is not a presence channel`);
       }
-      return retain(name) as unknown as RetainedChannel<PresenceChannel<Info>>;
+      return retain(name, retainOptions) as unknown as RetainedChannel<PresenceChannel<Info>>;
     },
     channel: (name): Channel | undefined => holds.get(name)?.channel,
     formatEventName: (event) => formatEventName(event, options.namespace),

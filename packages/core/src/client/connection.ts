@@ -9,8 +9,13 @@
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
 import { encodeClientFrame, readServerMessageLoosely } from '../protocol/codec';
-import { PONG_NOT_RECEIVED, reconnectPolicyFor, SSL_ONLY } from '../protocol/error-codes';
-import { CONNECTION_ESTABLISHED, ERROR, PING, PONG } from '../protocol/events';
+import {
+  PONG_NOT_RECEIVED,
+  reconnectPolicyFor,
+  SESSION_REPLACED_CODE,
+  SSL_ONLY,
+} from '../protocol/error-codes';
+import { CONNECTION_ESTABLISHED, ERROR, PING, PONG, SESSION_REPLACED } from '../protocol/events';
 import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/limits';
 import type { ConnectionEstablishedMessage, ErrorMessage, ServerMessage } from '../protocol/messages';
 import { createStore, type Store } from './store';
@@ -70,8 +75,10 @@ export interface Connection {
   readonly store: Store<ConnectionSnapshot>;
   /** Starts connecting; a no-op while a connection is up or being attempted. */
   connect(): void;
-  /** Closes for good (until the next `connect()`). */
+  /** Closes for good (until the next `connect()`); `replaced` stays `replaced`. */
   disconnect(): void;
+  /** Closes for good in the `replaced` state (docs/protocol.md §11.2); a no-op when replaced already. */
+  sessionReplaced(message?: string): void;
   /** Sends a frame when connected; returns false (and drops it) otherwise. */
   send(frame: string): boolean;
 }
@@ -90,7 +97,7 @@ export function createConnection(
   const { url, pongTimeout = PONG_TIMEOUT_MS, activityTimeout = CLIENT_ACTIVITY_TIMEOUT_MS } = options;
   let step: Step | undefined;
   let stepTimer: unknown;
-  /** Runs while connecting or reconnecting; undefined when not. */
+  /** The `unavailable` clock: runs while connecting or reconnecting. */
   let unavailableTimer: unknown;
   let socket: WebSocketLike | null = null;
   /** Starts true with `forceTLS`, port 443 or a `wss:` url; true for good after a 4000 close (wss only). */
@@ -169,6 +176,13 @@ export function createConnection(
         return;
       case PONG:
         return;
+      case SESSION_REPLACED:
+        // Ours is channel-less (docs/protocol.md §11.2); with a channel it is some app's event on another server.
+        if (!(message as { channel?: string }).channel) {
+          replaced();
+          return;
+        }
+        break;
       case ERROR: {
         const { code, message: text } = (message as ErrorMessage).data;
         // During the handshake the frame announces the close that follows: act on it now (as pusher-js does).
@@ -195,10 +209,7 @@ export function createConnection(
 
   /** Without a connection for this long, the state says `unavailable` (attempts go on). */
   function watchUnavailable(): void {
-    unavailableTimer = timers.setTimeout(() => {
-      unavailableTimer = undefined;
-      update({ state: 'unavailable' });
-    }, UNAVAILABLE_TIMEOUT_MS);
+    unavailableTimer = timers.setTimeout(() => update({ state: 'unavailable' }), UNAVAILABLE_TIMEOUT_MS);
   }
 
   /** After `activityMs` without a frame, ping; the pong timer then waits for any frame. */
@@ -217,7 +228,7 @@ export function createConnection(
     const lastError: ConnectionError = { code, message };
     const policy = code === null ? 'retry' : reconnectPolicyFor(code);
     if (policy === 'stop') {
-      halt('failed', lastError);
+      halt(code === SESSION_REPLACED_CODE ? 'replaced' : 'failed', lastError);
       return;
     }
     const wasConnected = dropSocket();
@@ -229,9 +240,8 @@ export function createConnection(
       policy === 'now' && attempt === 1
         ? 0
         : Math.round(Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (attempt - 1)) * (1 + Math.random() / 2));
-    const previous = state();
     update({
-      state: previous === 'unavailable' ? 'unavailable' : 'reconnecting',
+      state: state() === 'unavailable' ? 'unavailable' : 'reconnecting',
       socketId: null,
       attempt,
       nextRetryAt: timers.now() + delay,
@@ -245,8 +255,14 @@ export function createConnection(
     }
   }
 
-  /** Stops every timer and socket and settles in a terminal state. */
-  function halt(next: 'disconnected' | 'failed', lastError: ConnectionError | null): void {
+  /** The terminal state of docs/protocol.md §11.2 (a newer sign-in replaced this session), as the close 4010. */
+  function replaced(message = 'Session replaced'): void {
+    lost(SESSION_REPLACED_CODE, message);
+  }
+
+  /** Stops every timer and socket and settles in a terminal state; `replaced` is left only by `connect()`. */
+  function halt(next: 'disconnected' | 'failed' | 'replaced', lastError: ConnectionError | null): void {
+    if (state() === 'replaced') return;
     const connected = dropSocket();
     stopUnavailable();
     removeHints?.();
@@ -284,17 +300,23 @@ export function createConnection(
     }, ms);
   }
 
+  // Clearing a timer that already ran (or none) does nothing.
   function cancelStep(): void {
-    if (step !== undefined) timers.clearTimeout(stepTimer);
+    timers.clearTimeout(stepTimer);
     step = undefined;
   }
 
   function stopUnavailable(): void {
-    if (unavailableTimer !== undefined) timers.clearTimeout(unavailableTimer);
-    unavailableTimer = undefined;
+    timers.clearTimeout(unavailableTimer);
   }
 
-  return { store, connect, disconnect: () => halt('disconnected', getSnapshot().lastError), send };
+  return {
+    store,
+    connect,
+    disconnect: () => halt('disconnected', getSnapshot().lastError),
+    sessionReplaced: replaced,
+    send,
+  };
 }
 
 /**

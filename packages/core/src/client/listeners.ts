@@ -40,7 +40,3 @@ export function createListeners(): Listeners {
     },
   };
 }
-
-export function eventMeta(event: string, channel: string, userId: string | undefined): EventMeta {
-  return userId === undefined ? { event, channel } : { event, channel, userId };
-}

@@ -4,7 +4,10 @@
  * `getSnapshot()` returning the same reference until something changes, `getServerSnapshot()`
  * returning the idle snapshot (SSR).
  */
-import type { UserInfo } from '../protocol/messages';
+import type { StreamRecovery, UserInfo } from '../protocol/messages';
+
+// The §11.1 shapes a client reads, so apps import them from `@react-reverb/core` with the rest.
+export type { RecoveryReason, StreamPosition, StreamRecovery } from '../protocol/messages';
 
 export interface ExternalStore<T> {
   subscribe(listener: () => void): () => void;
@@ -19,7 +22,12 @@ export type ConnectionStatus =
   | 'unavailable'
   | 'reconnecting'
   | 'disconnected'
-  | 'failed';
+  | 'failed'
+  /**
+   * Terminal, like `failed` (no reconnect): a newer sign-in of the same user replaced this session
+   * (docs/protocol.md §11.2). `lastError` is `{code: 4010, message}`. `connect()` starts over (a new sign-in).
+   */
+  | 'replaced';
 
 export interface ConnectionError {
   readonly code: number | null;
@@ -44,6 +52,13 @@ export interface ChannelSnapshot {
   readonly error: ChannelError | null;
   /** subscription_count when the server sends it (opt-in per app), else null. */
   readonly subscriptionCount: number | null;
+  /**
+   * docs/protocol.md §11.1: what the server said of the last recovery (or `rewind`), else null. A gap is
+   * `recovered: false` with its `reason`: events were lost, refetch. Also set, with reason
+   * `epoch_changed`, when the channel's stream was reset while subscribed. Always null on servers
+   * without the extension.
+   */
+  readonly recovery: StreamRecovery | null;
 }
 
 export interface ChannelError {
@@ -73,6 +88,11 @@ export interface EventMeta {
   readonly channel: string;
   /** Set for whispers on presence channels. */
   readonly userId?: string;
+  /**
+   * True for an event replayed after a (re)subscribe (docs/protocol.md §11.1): missed while the socket
+   * was down, or asked for with `rewind`. Replayed events come in order, before any live one.
+   */
+  readonly replayed?: true;
 }
 
 export type EventListener<D = unknown> = (data: D, meta: EventMeta) => void;
@@ -100,6 +120,15 @@ export interface PresenceChannel<Info = UserInfo> extends Channel {
   onLeave(listener: (member: PresenceMember<Info>) => void): () => void;
 }
 
+export interface RetainOptions {
+  /**
+   * docs/protocol.md §11.1: on the first subscribe, replay the last `rewind` events the server kept for
+   * the channel (at most its `max_events`), marked `replayed`. The first hold's value is used; servers
+   * without the extension ignore it.
+   */
+  readonly rewind?: number;
+}
+
 export interface RetainedChannel<C extends Channel = Channel> {
   readonly channel: C;
   /** Drop this hold; the wire unsubscribe goes out (deferred) when no hold is left. */
@@ -115,6 +144,8 @@ export interface UserSnapshot {
   readonly error: ConnectionError | null;
   /** Watchlist: user id → online. */
   readonly watchlist: Readonly<Record<string, boolean>>;
+  /** The recovery state of `#server-to-user-{id}`, as `ChannelSnapshot.recovery`. */
+  readonly recovery: StreamRecovery | null;
 }
 
 export interface UserStore extends ExternalStore<UserSnapshot> {
@@ -141,12 +172,26 @@ export interface UserAuthentication {
   readonly user_data: string;
 }
 
+/** Delivers each payload of one encrypted channel that opens, decrypted; drops the others. */
+export type EncryptedPayloadOpener = (payload: unknown, deliver: (data: unknown) => void) => void;
+
 /**
- * Opens `private-encrypted-` payloads (docs/protocol.md §6.4); throws when a payload does not open.
- * `@react-reverb/core/encrypted` (tweetnacl) is one: the module itself satisfies this interface.
+ * What `private-encrypted-` channels need (docs/protocol.md §6.4). `@react-reverb/core/encrypted`
+ * (tweetnacl) provides it: the module itself is one, and so is its `encryption` export;
+ * `encryptionWith(decrypt)` there makes one from a decrypt function of your own. The client keeps
+ * none of this in its own bundle.
  */
-export interface Decryptor {
-  decrypt(sharedSecret: string, payload: unknown): unknown;
+export interface Encryption {
+  /**
+   * Called with each authorization of an encrypted channel: throws an `AuthError` without a
+   * `shared_secret`, else returns the channel's opener. A payload that does not open is retried once
+   * with the key of a fresh authorization from `reauthorize()` (the key may have been rotated), then
+   * dropped.
+   */
+  encryptedChannel(
+    authorization: ChannelAuthorization,
+    reauthorize: () => Promise<ChannelAuthorization>,
+  ): EncryptedPayloadOpener;
 }
 
 /**
@@ -200,22 +245,34 @@ export interface ReverbClientOptions {
   readonly activityTimeout?: number;
   readonly pongTimeout?: number;
   /**
-   * Needed for `private-encrypted-` channels: a decryptor, or a loader called on the first encrypted
-   * channel — `encryption: () => import('@react-reverb/core/encrypted')` keeps tweetnacl in a chunk of
-   * its own that only apps using encrypted channels ever load. Without it those channels go to `error`.
+   * Needed for `private-encrypted-` channels: `@react-reverb/core/encrypted`'s `encryption`, or a loader
+   * called when an encrypted channel subscribes — `encryption: () => import('@react-reverb/core/encrypted')`
+   * keeps tweetnacl in a chunk of its own that only apps using encrypted channels ever load (`import()`
+   * loads it once). Without it those channels go to `error`.
    */
-  readonly encryption?: Decryptor | (() => Promise<Decryptor>);
+  readonly encryption?: Encryption | (() => Promise<Encryption>);
 }
 
 export interface ReverbClient {
   readonly options: ReverbClientOptions;
   readonly connection: ExternalStore<ConnectionSnapshot>;
   readonly user: UserStore;
+  /** Connects; also after `replaced` or `failed` (e.g. once the user signed in again). */
   connect(): void;
+  /** Closes the socket for good (until `connect()`); a `replaced` client stays `replaced`. */
   disconnect(): void;
-  /** Ref-counted hold on a channel; the first hold subscribes on the wire. */
-  retain(name: string): RetainedChannel;
-  retainPresence<Info = UserInfo>(name: string): RetainedChannel<PresenceChannel<Info>>;
+  /**
+   * The session was replaced, as the app learned it itself (servers without docs/protocol.md §11.2: the
+   * app's own broadcast, e.g. `.session.replaced`): disconnects and enters the terminal `replaced`
+   * state, as the server's `reverb:session_replaced` does. A no-op when already `replaced`.
+   */
+  sessionReplaced(message?: string): void;
+  /** Ref-counted hold on a channel; the first hold subscribes on the wire (with its options). */
+  retain(name: string, options?: RetainOptions): RetainedChannel;
+  retainPresence<Info = UserInfo>(
+    name: string,
+    options?: RetainOptions,
+  ): RetainedChannel<PresenceChannel<Info>>;
   /** The channel object if held, without holding it. */
   channel(name: string): Channel | undefined;
   /** Laravel names: `.Name` as is, `Name` → `App\Events\Name` (namespace option). */

@@ -1,20 +1,13 @@
 /**
  * User sign-in (docs/protocol.md §3.11–§3.12): authenticate, `pusher:signin`, then listen on
  * `#server-to-user-{id}` and keep the watchlist. A sign-in lasts one socket, so it is redone after
- * every reconnect while the user has asked to be signed in.
+ * every reconnect while the user has asked to be signed in. The user's channel is a channel like the
+ * held ones (`channel.ts`), so it recovers what it missed the same way (docs/protocol.md §11.1).
  */
 import { serverToUserChannel } from '../protocol/channel-names';
 import { encodeClientFrame } from '../protocol/codec';
-import {
-  ERROR,
-  isReservedEventName,
-  SIGNIN,
-  SIGNIN_SUCCESS,
-  SUBSCRIBE,
-  WATCHLIST_EVENTS,
-} from '../protocol/events';
+import { ERROR, SIGNIN, SIGNIN_SUCCESS, WATCHLIST_EVENTS } from '../protocol/events';
 import type {
-  ChannelEventMessage,
   ErrorMessage,
   ServerMessage,
   SigninSuccessMessage,
@@ -22,9 +15,10 @@ import type {
   WatchlistEventsMessage,
 } from '../protocol/messages';
 import { authenticateUser } from './auth';
-import { createListeners, eventMeta } from './listeners';
+import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
+import { createListeners } from './listeners';
 import { createStore } from './store';
-import type { EventListener, ReverbClientOptions, UserSnapshot, UserStore } from './types';
+import type { EventListener, UserSnapshot, UserStore } from './types';
 
 export const SIGNED_OUT: UserSnapshot = {
   status: 'signed-out',
@@ -32,6 +26,7 @@ export const SIGNED_OUT: UserSnapshot = {
   info: null,
   error: null,
   watchlist: {},
+  recovery: null,
 };
 
 /** The user store plus what the client drives. */
@@ -41,10 +36,13 @@ export interface ReverbUser extends UserStore {
   handle(message: ServerMessage): void;
 }
 
-export function createUser(options: ReverbClientOptions, send: (frame: string) => boolean): ReverbUser {
+export function createUser(context: ChannelContext): ReverbUser {
+  const { options, send } = context;
   const store = createStore<UserSnapshot>(SIGNED_OUT);
   const { update, getSnapshot } = store;
   const listeners = createListeners();
+  /** `#server-to-user-{id}` of the signed-in user; a new one when another user signs in. */
+  let channel: ReverbChannel | undefined;
   /** `signin()` was called: sign in on every socket from now on. */
   let wanted = false;
   let socketId: string | null = null;
@@ -84,7 +82,16 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
       return;
     }
     update({ status: 'signed-in', id, info: data?.user_info ?? null, error: null });
-    send(encodeClientFrame({ event: SUBSCRIBE, data: { channel: serverToUserChannel(id), auth: '' } }));
+    const name = serverToUserChannel(id);
+    if (channel?.name !== name) {
+      channel?.leave();
+      const created = createChannel(name, context);
+      created.bindAll(listeners.emit);
+      created.subscribe(() => update({ recovery: created.getSnapshot().recovery }));
+      // Its first update (`join` below) puts its recovery, null, in the user snapshot.
+      channel = created;
+    }
+    channel.join(socketId);
   }
 
   return {
@@ -104,6 +111,7 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
       socketId = null;
       generation++;
       awaitingReply = false;
+      channel?.suspend();
       if (wanted) update({ status: 'signing-in' });
     },
     handle(message) {
@@ -123,11 +131,8 @@ export function createUser(options: ReverbClientOptions, send: (frame: string) =
           if (awaitingReply) failed((message as ErrorMessage).data.message);
           return;
       }
-      const { event, channel, data } = message as ChannelEventMessage;
-      const { id } = getSnapshot();
-      if (!isReservedEventName(event) && id !== null && channel === serverToUserChannel(id)) {
-        listeners.emit(data, eventMeta(event, channel, undefined));
-      }
+      // Events of another user's channel (a late frame after a new sign-in) are dropped.
+      if ((message as { channel?: string }).channel === channel?.name) channel?.handle(message);
     },
   };
 }

@@ -1,11 +1,12 @@
 /**
- * `@react-reverb/core/encrypted`: opens `private-encrypted-` payloads (docs/protocol.md §6.4) with NaCl
- * secretbox from tweetnacl. A separate entry so the main bundle never carries tweetnacl: pass
- * `encryption: () => import('@react-reverb/core/encrypted')` to the client and it is loaded on the first
- * encrypted channel (this module is itself a `Decryptor`).
+ * `@react-reverb/core/encrypted`: `private-encrypted-` channels (docs/protocol.md §6.4), opened with NaCl
+ * secretbox from tweetnacl. A separate entry so the main bundle carries neither tweetnacl nor any of
+ * this: pass `encryption: () => import('@react-reverb/core/encrypted')` to the client and it is loaded
+ * when an encrypted channel subscribes (this module is itself an `Encryption`).
  */
 import nacl from 'tweetnacl';
-import type { Decryptor } from '../client/types';
+import { AuthError } from '../client/errors';
+import type { ChannelAuthorization, EncryptedPayloadOpener, Encryption } from '../client/types';
 import { parseData } from '../protocol/codec';
 import { ReverbError } from '../protocol/errors';
 
@@ -33,4 +34,36 @@ export function decrypt(sharedSecret: string, payload: unknown): unknown {
   return parseData(new TextDecoder().decode(opened));
 }
 
-export const encryption: Decryptor = { decrypt };
+/** An `Encryption` that opens payloads with `open` (which throws when a payload does not open). */
+export function encryptionWith(open: (sharedSecret: string, payload: unknown) => unknown): Encryption {
+  const secretOf = ({ shared_secret: secret }: ChannelAuthorization): string => {
+    if (typeof secret !== 'string')
+      throw new AuthError('Authorization of an encrypted channel without "shared_secret"');
+    return secret;
+  };
+  return {
+    encryptedChannel(authorization, reauthorize): EncryptedPayloadOpener {
+      let secret = secretOf(authorization);
+      return (payload, deliver) => {
+        try {
+          deliver(open(secret, payload));
+        } catch {
+          // The key may have been rotated: authorize once more for a fresh shared secret and try again,
+          // then drop the event (pusher-js does the same). Listeners' own errors never get here.
+          reauthorize()
+            .then((fresh) => {
+              secret = secretOf(fresh);
+              deliver(open(secret, payload));
+            })
+            .catch(() => {});
+        }
+      };
+    },
+  };
+}
+
+/** The `Encryption` with tweetnacl's secretbox (`decrypt`). */
+export const encryption: Encryption = /* @__PURE__ */ encryptionWith(decrypt);
+
+/** The module itself is an `Encryption`: `encryption: () => import('@react-reverb/core/encrypted')`. */
+export const encryptedChannel: Encryption['encryptedChannel'] = encryption.encryptedChannel;

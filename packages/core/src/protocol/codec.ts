@@ -31,7 +31,7 @@ import type {
   ServerMessage,
   SubscribeMessage,
 } from './messages';
-import { readHistoryRequest } from './stream';
+import { readHistoryRequest, readStreamPosition } from './stream';
 
 export type DecodeResult<T> =
   | { readonly ok: true; readonly message: T }
@@ -348,12 +348,13 @@ export function readServerMessage(frame: string): ServerMessage | undefined {
  * A lighter `readServerMessage` for a client that checks the fields it reads itself (ours does, and
  * drops a frame whose handling throws): a JSON object with a string `event`, or undefined. `data`
  * follows the receivers' rule and is an object for protocol events (`{}` when absent or not an
- * object); `channel` is a string or undefined; a `user_id` other than null becomes a string. Nothing in
- * `data` is checked, so every field a handler reads from it must be treated as unknown.
+ * object); `channel` is a string or undefined; a `user_id` other than null becomes a string; a valid
+ * §11.1 position (`epoch`, `offset`) is kept. Nothing in `data` is checked, so every field a handler
+ * reads from it must be treated as unknown.
  */
 export function readServerMessageLoosely(frame: string): ServerMessage | undefined {
   try {
-    const { event, channel, data, user_id } = JSON.parse(frame);
+    const { event, channel, data, user_id, epoch, offset } = JSON.parse(frame);
     if (typeof event !== 'string') return undefined;
     const value = parseData(data);
     return {
@@ -361,6 +362,8 @@ export function readServerMessageLoosely(frame: string): ServerMessage | undefin
       channel: typeof channel === 'string' ? channel : undefined,
       data: !isReservedEventName(event) || value instanceof Object ? value : {},
       user_id: user_id == null ? undefined : String(user_id),
+      // An invalid position is left out: the event is still delivered, as other clients deliver it.
+      ...readStreamPosition({ epoch, offset }),
     } as ServerMessage;
   } catch {
     return undefined;

@@ -58,18 +58,14 @@ export const MAX_RECOVER_SOCKET_IDS = 5;
 /** A socket id is `digits.digits` (§1); longer than this is not one a server handed out. */
 export const MAX_SOCKET_ID_LENGTH = 64;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The position in an object that may carry one: a parsed event envelope (`offset`, `epoch` at its top
  * level), the `stream` of `subscription_succeeded`, or `recover`. Undefined unless `epoch` is a string
  * of 1 to 32 characters and `offset` a non-negative safe integer.
  */
 export function readStreamPosition(value: unknown): StreamPosition | undefined {
-  if (!isRecord(value)) return undefined;
-  const { epoch, offset } = value;
+  // `Object()`: any JSON value destructures (a primitive's fields are undefined, so it is refused below).
+  const { epoch, offset } = Object(value) as Record<string, unknown>;
   return typeof epoch === 'string' &&
     epoch !== '' &&
     epoch.length <= MAX_EPOCH_LENGTH &&
