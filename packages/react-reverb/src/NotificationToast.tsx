@@ -2,6 +2,7 @@ import type { EventMeta } from '@react-reverb/core';
 import { type ReactNode, useCallback, useEffect, useRef } from 'react';
 import { useLatest } from './internal/useLatest';
 import { useNotificationListener } from './internal/useNotificationListener';
+import { useReplaced } from './internal/useReplaced';
 import { useStore } from './internal/useStore';
 import {
   defaultToastStore,
@@ -23,6 +24,12 @@ export interface NotificationToastProps {
   readonly types?: readonly string[];
   /** Payload → toast; return null to skip. Default: `title`/`message` of the payload, else the type's name. */
   readonly format?: (data: unknown, meta: EventMeta) => ToastInput | null;
+  /**
+   * Shows "You were signed in on another device" (or this text) when the connection enters `replaced`
+   * (`useSessionReplaced`). For servers without single session, also call `useSessionReplaced` with
+   * your app's own broadcast.
+   */
+  readonly sessionReplaced?: boolean | string;
   /** Adapter: hand every toast from `source` to another library (sonner, react-hot-toast) and render nothing. */
   readonly onNotification?: (toast: ToastInput, data: unknown) => void;
   /** Render a toast's content yourself; the region, roles, timers and keys stay ours. */
@@ -50,20 +57,39 @@ export interface NotificationToastProps {
 export function NotificationToast(props: NotificationToastProps): ReactNode {
   const store = props.store ?? defaultToastStore;
   const latest = useLatest(props);
-  const deliver = useCallback(
-    (data: unknown, meta: EventMeta) => {
-      const { format = defaultFormat, onNotification } = latest.current;
-      const input = format(data, meta);
-      if (!input) return;
+  const show = useCallback(
+    (input: ToastInput, data: unknown) => {
+      const { onNotification } = latest.current;
       if (onNotification) onNotification(input, data);
       else store.show(input);
     },
     [latest, store],
   );
-  const { source } = props;
+  const deliver = useCallback(
+    (data: unknown, meta: EventMeta) => {
+      const input = (latest.current.format ?? defaultFormat)(data, meta);
+      if (input) show(input, data);
+    },
+    [latest, show],
+  );
+  const { source, sessionReplaced } = props;
   const channelSource = typeof source === 'object' ? source : undefined;
   useNotificationListener(typeof source === 'string' ? source : null, props.types, !channelSource, deliver);
   useEvent(channelSource?.channel, channelSource?.event ?? '', deliver);
+  useReplaced(
+    (error) =>
+      show(
+        {
+          id: 'session-replaced',
+          kind: 'warning',
+          message:
+            typeof sessionReplaced === 'string' ? sessionReplaced : 'You were signed in on another device',
+          duration: 10_000,
+        },
+        error,
+      ),
+    !!sessionReplaced,
+  );
   return props.onNotification ? null : <ToastRegion {...props} store={store} />;
 }
 

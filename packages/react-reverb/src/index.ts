@@ -34,6 +34,7 @@ export {
 } from './useNotifications';
 export { type UsePresenceOptions, type UsePresenceResult, usePresence } from './usePresence';
 export { ReverbContext, useReverb } from './useReverb';
+export { type UseSessionReplacedOptions, useSessionReplaced } from './useSessionReplaced';
 export { useSocketId } from './useSocketId';
 export { type UseUserResult, useUser, useUserEvent } from './useUser';
 export { type UseWhisperOptions, useWhisper } from './useWhisper';

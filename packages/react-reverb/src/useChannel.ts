@@ -1,9 +1,16 @@
-import type { Channel, ChannelError, ChannelSnapshot, ChannelStatus } from '@react-reverb/core';
+import type {
+  Channel,
+  ChannelError,
+  ChannelSnapshot,
+  ChannelStatus,
+  RetainOptions,
+  StreamRecovery,
+} from '@react-reverb/core';
 import { useMemo } from 'react';
 import { retainChannel, useHeldChannel } from './internal/useHeldChannel';
 import { constantStore, useStore } from './internal/useStore';
 
-export interface UseChannelOptions {
+export interface UseChannelOptions extends RetainOptions {
   /** False (or a null name) holds nothing: status stays `idle`. Default true. */
   readonly enabled?: boolean;
 }
@@ -12,6 +19,11 @@ export interface UseChannelResult<C extends Channel = Channel> {
   readonly status: ChannelStatus;
   readonly error: ChannelError | null;
   readonly subscriptionCount: number | null;
+  /**
+   * What the server said of the last recovery (or `rewind`) on our server, else null: a gap is
+   * `recovered: false` with its `reason` (events were lost while the socket was down: refetch).
+   */
+  readonly recovery: StreamRecovery | null;
   /** The held channel, undefined until mounted (and while disabled). */
   readonly channel: C | undefined;
 }
@@ -25,6 +37,7 @@ export function useIdleChannelStore(name: string | null | undefined) {
         status: 'idle',
         error: null,
         subscriptionCount: null,
+        recovery: null,
       }),
     [name],
   );
@@ -36,18 +49,19 @@ export function useChannelSnapshot(channel: Channel | undefined, name: string | 
   return useStore(channel ?? idle);
 }
 
-/** Holds `name` while mounted (ref-counted in the core) and reports its subscription status. */
+/** Holds `name` while mounted (ref-counted in the core) and reports its subscription and recovery state. */
 export function useChannel(
   name: string | null | undefined,
   options: UseChannelOptions = {},
 ): UseChannelResult {
-  const channel = useHeldChannel(name, options.enabled ?? true, retainChannel);
+  const channel = useHeldChannel(name, options.enabled ?? true, retainChannel, options);
   const snapshot = useChannelSnapshot(channel, name);
   return useMemo(
     () => ({
       status: snapshot.status,
       error: snapshot.error,
       subscriptionCount: snapshot.subscriptionCount,
+      recovery: snapshot.recovery,
       channel,
     }),
     [snapshot, channel],

@@ -1,9 +1,9 @@
-import type { EventListener } from '@react-reverb/core';
+import type { EventListener, RetainOptions } from '@react-reverb/core';
 import { useEffect } from 'react';
 import { retainChannel, useHeldChannel } from './internal/useHeldChannel';
 import { useLatest } from './internal/useLatest';
 
-export interface UseEventOptions {
+export interface UseEventOptions extends RetainOptions {
   /** False holds nothing and binds nothing. Default true. */
   readonly enabled?: boolean;
 }
@@ -11,7 +11,9 @@ export interface UseEventOptions {
 /**
  * Calls `callback(data, meta)` for every `event` on `channelName` (the wire name). No deps array:
  * the latest callback is called, and the listener is bound once per (channel, event), so an inline
- * callback neither rebinds nor resubscribes. A null name disables the hook.
+ * callback neither rebinds nor resubscribes. A null name disables the hook. On our server, events
+ * missed while the socket was down (or asked for with `rewind`) come first, in order, with
+ * `meta.replayed`.
  */
 export function useEvent<D = unknown>(
   channelName: string | null | undefined,
@@ -19,7 +21,7 @@ export function useEvent<D = unknown>(
   callback: EventListener<D>,
   options: UseEventOptions = {},
 ): void {
-  const channel = useHeldChannel(channelName, options.enabled ?? true, retainChannel);
+  const channel = useHeldChannel(channelName, options.enabled ?? true, retainChannel, options);
   const latest = useLatest(callback);
   useEffect(() => {
     if (!channel) return;

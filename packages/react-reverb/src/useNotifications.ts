@@ -1,10 +1,11 @@
-import type { EventMeta } from '@react-reverb/core';
-import { useCallback, useMemo, useState } from 'react';
+import type { EventMeta, RecoveryReason, RetainOptions } from '@react-reverb/core';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useLatest } from './internal/useLatest';
 import { useNotificationListener } from './internal/useNotificationListener';
 import type { BroadcastNotification } from './notifications';
+import { useChannel } from './useChannel';
 
-export interface UseNotificationsOptions<T extends object> {
+export interface UseNotificationsOptions<T extends object> extends RetainOptions {
   /** Only these types, in dot or backslash form (`App\Notifications\InvoicePaid`). Default: all. */
   readonly types?: readonly string[];
   /** Called once per new notification (duplicates by `id` are dropped first). */
@@ -12,6 +13,11 @@ export interface UseNotificationsOptions<T extends object> {
   /** How many to keep, newest first. Default 50. */
   readonly limit?: number;
   readonly enabled?: boolean;
+  /**
+   * Our server replays what was missed while the socket was down; when it cannot (kept too briefly,
+   * too many, restarted: the `reason`), this is called so you can refetch (Laravel's notifications table).
+   */
+  readonly onGap?: (reason: RecoveryReason | undefined) => void;
 }
 
 export interface UseNotificationsResult<T extends object> {
@@ -32,6 +38,8 @@ const NONE: State<never> = { notifications: [], unreadCount: 0 };
 /**
  * Laravel broadcast notifications on `channelName` (see `notificationChannel(id)`), deduplicated by
  * `id` (a redelivery is not a new notification) and filtered by `types` in dot or backslash form.
+ * On our server the ones missed while the socket was down arrive after the reconnect (`onGap` when
+ * some could not be), and `rewind: n` opens with the last `n` kept.
  */
 export function useNotifications<T extends object = Record<string, unknown>>(
   channelName: string | null | undefined,
@@ -39,14 +47,21 @@ export function useNotifications<T extends object = Record<string, unknown>>(
 ): UseNotificationsResult<T> {
   const [state, setState] = useState<State<T>>(NONE);
   const latest = useLatest(options);
-  useNotificationListener<T>(channelName, options.types, options.enabled ?? true, (notification, meta) => {
+  const onNotification = (notification: BroadcastNotification<T>, meta: EventMeta) => {
     const limit = Math.max(1, latest.current.limit ?? 50);
     setState((prev) => {
       const notifications = [notification, ...prev.notifications].slice(0, limit);
       return { notifications, unreadCount: Math.min(prev.unreadCount + 1, notifications.length) };
     });
     latest.current.onNotification?.(notification, meta);
-  });
+  };
+  useNotificationListener<T>(channelName, options.types, options.enabled ?? true, onNotification, options);
+  const { recovery } = useChannel(channelName, options);
+  // Once per gap: a new answer is a new object, and on mount (StrictMode's second run) it is still null,
+  // the channel being held from the first effect on.
+  useEffect(() => {
+    if (recovery?.recovered === false) latest.current.onGap?.(recovery.reason);
+  }, [recovery, latest]);
   const markAllRead = useCallback(() => setState((prev) => ({ ...prev, unreadCount: 0 })), []);
   const clear = useCallback(() => setState(NONE), []);
   return useMemo(() => ({ ...state, markAllRead, clear }), [state, markAllRead, clear]);

@@ -1,4 +1,4 @@
-import type { EventMeta } from '@react-reverb/core';
+import type { EventMeta, RetainOptions } from '@react-reverb/core';
 import { useRef } from 'react';
 import {
   BROADCAST_NOTIFICATION_EVENT,
@@ -9,12 +9,16 @@ import {
 import { useEvent } from '../useEvent';
 import { useLatest } from './useLatest';
 
-/** Calls `onNotification` once per notification `id` whose `type` matches `types`. */
+/**
+ * Calls `onNotification` once per notification `id` whose `type` matches `types`: a notification
+ * replayed after a reconnect (or by `rewind`) that was seen already is not new.
+ */
 export function useNotificationListener<T extends object>(
   channelName: string | null | undefined,
   types: readonly string[] | undefined,
   enabled: boolean,
   onNotification: (notification: BroadcastNotification<T>, meta: EventMeta) => void,
+  options?: RetainOptions,
 ): void {
   const seen = useRef(new Set<string>());
   const latest = useLatest({ types, onNotification });
@@ -27,6 +31,6 @@ export function useNotificationListener<T extends object>(
       seen.current.add(data.id);
       latest.current.onNotification(data as BroadcastNotification<T>, meta);
     },
-    { enabled },
+    { ...options, enabled },
   );
 }

@@ -14,9 +14,11 @@ import {
   type PresenceMember,
   type PresenceSnapshot,
   type RetainedChannel,
+  type RetainOptions,
   type ReverbClient,
   type ReverbClientOptions,
   type Store,
+  type StreamRecovery,
   type UserSnapshot,
   type UserStore,
 } from '@react-reverb/core';
@@ -45,6 +47,8 @@ export interface MockClientOptions {
 export interface WireRecord {
   readonly type: 'subscribe' | 'unsubscribe';
   readonly channel: string;
+  /** The first hold's `rewind`, on the subscribes before the first success (as the core sends it). */
+  readonly rewind?: number;
 }
 
 export interface WhisperRecord {
@@ -54,12 +58,28 @@ export interface WhisperRecord {
   readonly data: unknown;
 }
 
+/** What `emit` may add to an event's meta: a whisper's sender, or `replayed` (docs/protocol.md §11.1). */
+export interface MockEventMeta {
+  readonly userId?: string;
+  readonly replayed?: boolean;
+}
+
 /** A `ReverbClient` with no socket: the app's hooks run unchanged, the test drives the "server". */
 export interface MockReverbClient extends ReverbClient {
   /** Delivers an event as if the server sent it; returns how many listeners got it (0 when not subscribed). */
-  emit(channel: string, event: string, data?: unknown, meta?: { readonly userId?: string }): number;
+  emit(channel: string, event: string, data?: unknown, meta?: MockEventMeta): number;
+  /**
+   * A resubscribe's answer on our server (docs/protocol.md §11.1): sets the channel's `recovery` (a gap
+   * is `{ recovered: false, replayed, reason }`), then delivers `events` (`[event, data]`) in order,
+   * marked `replayed`. Returns how many listener calls there were.
+   */
+  recover(
+    channel: string,
+    recovery: StreamRecovery,
+    events?: ReadonlyArray<readonly [event: string, data: unknown]>,
+  ): number;
   /** An event on `#server-to-user-{id}` for the signed-in user. */
-  emitToUser(event: string, data?: unknown): number;
+  emitToUser(event: string, data?: unknown, meta?: MockEventMeta): number;
   /** Moves the connection; leaving `connected` marks channels `subscribing` and presence `stale`, returning resubscribes all. */
   setConnectionState(state: ConnectionStatus, patch?: Partial<Omit<ConnectionSnapshot, 'state'>>): void;
   completeSubscription(channel: string, subscriptionCount?: number | null): void;
@@ -94,7 +114,14 @@ const IDLE_CONNECTION: ConnectionSnapshot = {
   nextRetryAt: null,
   lastError: null,
 };
-const SIGNED_OUT: UserSnapshot = { status: 'signed-out', id: null, info: null, error: null, watchlist: {} };
+const SIGNED_OUT: UserSnapshot = {
+  status: 'signed-out',
+  id: null,
+  info: null,
+  error: null,
+  watchlist: {},
+  recovery: null,
+};
 const EMPTY_PRESENCE: PresenceSnapshot = { members: [], me: null, myId: null, count: 0, stale: false };
 
 class MockChannel implements PresenceChannel {
@@ -108,12 +135,20 @@ class MockChannel implements PresenceChannel {
   releaseTimer: ReturnType<typeof setTimeout> | null = null;
   /** A subscribe frame went out and no unsubscribe since. */
   onWire = false;
+  /** The first hold's `rewind`, until the first success. */
+  rewind: number | undefined;
 
   constructor(
     readonly name: string,
     private readonly sendWhisper: (record: WhisperRecord) => void,
   ) {
-    const idle: ChannelSnapshot = { name, status: 'idle', error: null, subscriptionCount: null };
+    const idle: ChannelSnapshot = {
+      name,
+      status: 'idle',
+      error: null,
+      subscriptionCount: null,
+      recovery: null,
+    };
     this.state = createStore(idle);
   }
 
@@ -163,11 +198,23 @@ class MockChannel implements PresenceChannel {
       status,
       error,
       subscriptionCount: subscriptionCount === undefined ? prev.subscriptionCount : subscriptionCount,
+      recovery: status === 'idle' ? null : prev.recovery,
     });
+    if (status === 'subscribed') this.rewind = undefined;
     if (status === 'subscribed') {
       for (const record of this.queuedWhispers.splice(0)) this.sendWhisper(record);
     }
   }
+}
+
+/** The core's meta: `userId` and `replayed: true` only when set. */
+function eventMeta(event: string, channel: string, meta: MockEventMeta = {}): EventMeta {
+  return {
+    event,
+    channel,
+    ...(meta.userId === undefined ? {} : { userId: meta.userId }),
+    ...(meta.replayed ? { replayed: true as const } : {}),
+  };
 }
 
 /**
@@ -197,7 +244,12 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
   const isConnected = () => connection.getSnapshot().state === 'connected';
 
   const sendSubscribe = (channel: MockChannel) => {
-    wire.push({ type: 'subscribe', channel: channel.name });
+    const { name, rewind } = channel;
+    wire.push(
+      rewind === undefined
+        ? { type: 'subscribe', channel: name }
+        : { type: 'subscribe', channel: name, rewind },
+    );
     channel.onWire = true;
     channel.setStatus('subscribing');
     if (autoSubscribe) succeed(channel);
@@ -226,11 +278,12 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     channel.presenceStore.set({ ...prev, members: all, count: all.length });
   };
 
-  const retain = (name: string): RetainedChannel<MockChannel> => {
+  const retain = (name: string, retainOptions?: RetainOptions): RetainedChannel<MockChannel> => {
     assertClientChannelName(name);
     let channel = registry.get(name);
     if (!channel) {
       channel = new MockChannel(name, (record) => whispers.push(record));
+      channel.rewind = retainOptions?.rewind;
       registry.set(name, channel);
     }
     const held = channel;
@@ -286,14 +339,19 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     },
     disconnect() {
       calls.disconnect += 1;
-      client.setConnectionState('disconnected');
+      // As the core: `replaced` is left only by `connect()`.
+      if (connection.getSnapshot().state !== 'replaced') client.setConnectionState('disconnected');
+    },
+    sessionReplaced(message = 'Session replaced') {
+      if (connection.getSnapshot().state === 'replaced') return;
+      client.setConnectionState('replaced', { lastError: { code: 4010, message } });
     },
     retain,
-    retainPresence<Info>(name: string) {
+    retainPresence<Info>(name: string, retainOptions?: RetainOptions) {
       if (!channelTraits(name).isPresence) {
         throw new ReverbError('REVERB_ERR_NOT_PRESENCE', `${name} is not a presence channel`);
       }
-      return retain(name) as unknown as RetainedChannel<PresenceChannel<Info>>;
+      return retain(name, retainOptions) as unknown as RetainedChannel<PresenceChannel<Info>>;
     },
     channel: (name) => registry.get(name),
     formatEventName: (event) => formatEventName(event, namespace),
@@ -301,20 +359,27 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     emit(channelName, event, data, meta) {
       const channel = registry.get(channelName);
       if (channel?.getSnapshot().status !== 'subscribed') return 0;
-      const full: EventMeta = {
-        event,
-        channel: channelName,
-        ...(meta?.userId === undefined ? {} : { userId: meta.userId }),
-      };
+      const full = eventMeta(event, channelName, meta);
       const listeners = [...channel.bindings.get(event), ...channel.bindings.get('*')];
       for (const listener of listeners) listener(data, full);
       return listeners.length;
     },
-    emitToUser(event, data) {
+    recover(channelName, recovery, events = []) {
+      const channel = registry.get(channelName);
+      if (!channel) throw new Error(`mock: ${channelName} is not held`);
+      channel.state.set({ ...channel.getSnapshot(), recovery });
+      let delivered = 0;
+      for (const [event, data] of events) {
+        delivered += client.emit(channelName, event, data, { replayed: true });
+      }
+      return delivered;
+    },
+    emitToUser(event, data, meta) {
       const id = userState.getSnapshot().id;
       if (userState.getSnapshot().status !== 'signed-in' || id === null) return 0;
       const listeners = userBindings.get(event);
-      for (const listener of listeners) listener(data, { event, channel: `#server-to-user-${id}` });
+      const full = eventMeta(event, `#server-to-user-${id}`, meta);
+      for (const listener of listeners) listener(data, full);
       return listeners.length;
     },
     setConnectionState(state, patch = {}) {

@@ -1,6 +1,7 @@
 export {
   createMockClient,
   type MockClientOptions,
+  type MockEventMeta,
   type MockReverbClient,
   type WhisperRecord,
   type WireRecord,

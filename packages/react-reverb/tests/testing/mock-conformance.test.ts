@@ -97,6 +97,31 @@ describe.each([
     }
   });
 
+  it('sessionReplaced(): the terminal replaced state (4010), kept by disconnect(), left by connect()', async () => {
+    const d = make();
+    try {
+      await waitFor(() => d.client.connection.getSnapshot().state === 'connected', 10_000, 'connected');
+      const { channel, release } = d.client.retain('contract-replaced');
+      await waitFor(() => channel.getSnapshot().status === 'subscribed', 10_000, 'subscribed');
+      expect(channel.getSnapshot().recovery).toBeNull();
+      d.client.sessionReplaced();
+      expect(d.client.connection.getSnapshot()).toMatchObject({
+        state: 'replaced',
+        socketId: null,
+        lastError: { code: 4010, message: 'Session replaced' },
+      });
+      expect(channel.getSnapshot().status).toBe('subscribing');
+      d.client.disconnect();
+      expect(d.client.connection.getSnapshot().state).toBe('replaced');
+      d.client.connect();
+      await waitFor(() => d.client.connection.getSnapshot().state === 'connected', 10_000, 'connected again');
+      await waitFor(() => channel.getSnapshot().status === 'subscribed', 10_000, 'subscribed again');
+      release();
+    } finally {
+      d.close();
+    }
+  });
+
   it('presence: me is a member once subscribed, with myId', async () => {
     const d = make();
     try {
