@@ -266,7 +266,7 @@ describe('replay', () => {
     expect(subscribes(CHANNEL)[0]?.data?.recover).toMatchObject({ epoch: 'r', offset: 1 });
   });
 
-  it('delivers the last event a cache channel sends a fresh subscriber, once', async () => {
+  it('delivers the cached event of a cache channel (sent without a position) and keeps its position', async () => {
     const client = makeClient();
     client.connect();
     establish();
@@ -274,13 +274,14 @@ describe('replay', () => {
     await subscribed(client, name, { epoch: 'e', offset: 4 });
     const got: unknown[] = [];
     client.channel(name)?.bind('Price', (data, meta) => got.push([data, meta.replayed]));
-    event(name, 'Price', 99, 'e', 4);
-    event(name, 'Price', 99, 'e', 4);
+    event(name, 'Price', 99);
     event(name, 'Price', 100, 'e', 5);
     expect(got).toEqual([
-      [99, true],
+      [99, undefined],
       [100, undefined],
     ]);
+    await reconnect();
+    expect(subscribes(name)[0]?.data?.recover).toMatchObject({ epoch: 'e', offset: 5 });
   });
 
   it('keeps a malformed recovery answer out of the snapshot', async () => {

@@ -209,9 +209,8 @@ export function createChannel(
     let replayed = false;
     if (at) {
       if (position?.epoch === at.epoch) {
-        // Seen already; but right after a subscribe that replayed nothing (`position` is still `top`),
-        // an event at the top is a cache channel's last event, sent to a fresh subscriber: not seen yet.
-        if (at.offset < position.offset || (at.offset === position.offset && position !== top)) return;
+        // Seen already. (A cache channel's cached event comes without a position, like a whisper.)
+        if (at.offset <= position.offset) return;
       } else if (position) {
         // The stream was reset while we were subscribed (e.g. Redis restarted): events may be lost.
         update({ recovery: { recovered: false, replayed: 0, reason: RECOVERY_EPOCH_CHANGED } });
