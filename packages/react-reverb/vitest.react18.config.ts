@@ -35,7 +35,12 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/**/*.test.{ts,tsx}'],
-    exclude: ['tests/real-server.test.tsx', 'tests/testing/**', '**/node_modules/**'],
+    exclude: [
+      'tests/real-server.test.tsx',
+      'tests/real-server-recovery.test.tsx',
+      'tests/testing/**',
+      '**/node_modules/**',
+    ],
     setupFiles: ['tests/react18-setup.ts', 'tests/setup.ts'],
     testTimeout: 20_000,
     env: { REACT_18_MODULES: here('./node_modules') },

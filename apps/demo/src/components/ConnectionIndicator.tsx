@@ -22,6 +22,7 @@ export function describeConnection(
       return { label: 'reconnecting', text: retryText(snapshot, now) };
     case 'disconnected':
     case 'failed':
+    case 'replaced':
       return { label: 'offline', text: 'Offline' };
   }
 }

@@ -23,8 +23,9 @@ function readBody(req: IncomingMessage): Promise<URLSearchParams> {
 
 /**
  * A tiny app backend, as a Laravel app would be: `/broadcasting/auth` and `/broadcasting/user-auth`
- * signed with the official `pusher` SDK. The signed-in user comes from the `X-User` header; user N may
- * only open `private-App.Models.User.N`. CORS is open because the test "browser" is another origin.
+ * signed with the official `pusher` SDK. The signed-in user comes from the `X-User` header (and its
+ * session from `X-Session`); user N may only open `private-App.Models.User.N`. CORS is open because the
+ * test "browser" is another origin.
  */
 export async function startAuthServer(app: {
   id: string;
@@ -57,7 +58,10 @@ export async function startAuthServer(app: {
     };
     if (!user) return reply(403, { error: 'not signed in' });
     if (req.url === '/broadcasting/user-auth') {
-      return reply(200, pusher.authenticateUser(socketId, { id: userId, user_info: user }));
+      // `X-Session`: the app's (hashed) session id, for single session (docs/protocol.md §11.2).
+      const session = req.headers['x-session'];
+      const sessionId = typeof session === 'string' ? { session_id: session } : {};
+      return reply(200, pusher.authenticateUser(socketId, { id: userId, user_info: user, ...sessionId }));
     }
     const channel = form.get('channel_name') ?? '';
     const model = /^private-App\.Models\.User\.(.+)$/.exec(channel);
