@@ -19,7 +19,12 @@ function markClientModules(dir: string): void {
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', toast: 'src/toast.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    toast: 'src/toast.ts',
+    echo: 'src/echo/index.ts',
+    testing: 'src/testing/index.ts',
+  },
   // Shared modules go to chunks in CommonJS too, so `react-reverb/toast` finds the provider of
   // `react-reverb` (one ReverbContext) in both formats; tests/built-entries.test.ts checks it.
   splitting: true,

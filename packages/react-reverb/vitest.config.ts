@@ -8,6 +8,7 @@ const sourceAliases = [
   { find: /^react-reverb$/, replacement: here('./src/index.ts') },
   { find: /^react-reverb\/testing$/, replacement: here('./src/testing/index.ts') },
   { find: /^react-reverb\/toast$/, replacement: here('./src/toast.ts') },
+  { find: /^react-reverb\/echo$/, replacement: here('./src/echo/index.ts') },
   { find: /^@react-reverb\/core$/, replacement: here('../core/src/index.ts') },
   { find: /^@react-reverb\/core\/protocol$/, replacement: here('../core/src/protocol/index.ts') },
   { find: /^@react-reverb\/core\/signing$/, replacement: here('../core/src/signing/index.ts') },

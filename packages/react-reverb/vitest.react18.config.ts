@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^react-reverb$/, replacement: here('./src/index.ts') },
       { find: /^react-reverb\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^react-reverb\/toast$/, replacement: here('./src/toast.ts') },
+      { find: /^react-reverb\/echo$/, replacement: here('./src/echo/index.ts') },
       { find: /^@react-reverb\/core$/, replacement: here('../core/src/index.ts') },
       { find: /^@react-reverb\/core\/protocol$/, replacement: here('../core/src/protocol/index.ts') },
       // Its `main` is CommonJS (whose requires no alias reaches); its ESM build imports through the aliases.
@@ -38,6 +39,7 @@ export default defineConfig({
     exclude: [
       'tests/real-server.test.tsx',
       'tests/real-server-recovery.test.tsx',
+      'tests/echo/real-server.test.tsx',
       'tests/testing/**',
       '**/node_modules/**',
     ],

@@ -1,0 +1,37 @@
+import { type DependencyList, useRef } from 'react';
+import { useLatest } from '../internal/useLatest';
+import {
+  BROADCAST_NOTIFICATION_EVENT,
+  isBroadcastNotification,
+  matchesNotificationType,
+} from '../notifications';
+import type { BroadcastDriver, BroadcastNotification, EchoCallback, UseEchoResult } from './types';
+import { useHolder } from './useEcho';
+
+/**
+ * Laravel broadcast notifications on a private channel (`App.Models.User.1`), filtered by type in dot
+ * or backslash form (`App.Notifications.InvoicePaid` and `App\Notifications\InvoicePaid` are one type).
+ * Unlike echo-react, a notification redelivered with the same `id` is passed on once: Laravel gives
+ * every notification its own uuid, so a second one is a redelivery, not news.
+ */
+export const useEchoNotification = <TPayload, TDriver extends BroadcastDriver = BroadcastDriver>(
+  channelName: string,
+  callback: EchoCallback<BroadcastNotification<TPayload>> = () => {},
+  event: string | string[] = [],
+  _dependencies: DependencyList = [],
+): UseEchoResult<TDriver, 'private'> => {
+  const seen = useRef(new Set<string>());
+  const latest = useLatest({ types: typeof event === 'string' ? [event] : event, callback });
+  return useHolder<TDriver, 'private'>(
+    channelName,
+    'private',
+    `.${BROADCAST_NOTIFICATION_EVENT}`,
+    (data, meta) => {
+      const { types, callback: current } = latest.current;
+      if (!isBroadcastNotification(data) || !matchesNotificationType(data.type, types)) return;
+      if (seen.current.has(data.id)) return;
+      seen.current.add(data.id);
+      current(data as BroadcastNotification<TPayload>, meta);
+    },
+  );
+};
