@@ -18,11 +18,13 @@ const renderThroughEntries = (load: string) => `
   const html = server.renderToString(
     h(testing.MockReverbProvider, { client },
       h(main.ReverbProvider, { client },
-        h(toast.NotificationToast, { source: { channel: 'private-orders', event: 'shipped' } }))),
+        h(toast.NotificationToast, { source: { channel: 'private-orders', event: 'shipped' } }),
+        h(function Status() { return h('i', null, echo.useConnectionStatus()); }))),
   );
   console.log(JSON.stringify({
     html,
     toastInMain: 'NotificationToast' in main || 'toast' in main,
+    echoInMain: 'useEcho' in main || 'configureEcho' in main,
   }));
 `;
 
@@ -31,6 +33,7 @@ const cjs = renderThroughEntries(`
   const server = require('react-dom/server');
   const main = require('react-reverb');
   const toast = require('react-reverb/toast');
+  const echo = require('react-reverb/echo');
   const testing = require('react-reverb/testing');
 `);
 
@@ -39,17 +42,18 @@ const esm = renderThroughEntries(`
   const server = await import('react-dom/server');
   const main = await import('react-reverb');
   const toast = await import('react-reverb/toast');
+  const echo = await import('react-reverb/echo');
   const testing = await import('react-reverb/testing');
 `);
 
-function run(args: string[], script: string): { html: string; toastInMain: boolean } {
+function run(args: string[], script: string): { html: string; toastInMain: boolean; echoInMain: boolean } {
   const out = execFileSync(process.execPath, [...args, script], { cwd: packageDir, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() as string);
 }
 
 describe('built entries (dist), loaded by package name', () => {
-  it('dist has the three entries in both formats', () => {
-    for (const entry of ['index', 'toast', 'testing']) {
+  it('dist has the four entries in both formats', () => {
+    for (const entry of ['index', 'toast', 'echo', 'testing']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) {
         const file = join(packageDir, 'dist', `${entry}.${ext}`);
         expect(existsSync(file), `${file} is missing: build react-reverb first`).toBe(true);
@@ -73,12 +77,16 @@ describe('built entries (dist), loaded by package name', () => {
     ['CommonJS', ['-e'], cjs],
     ['ESM', ['--input-type=module', '-e'], esm],
   ])(
-    '%s: react-reverb/toast renders inside the provider from react-reverb (one shared context)',
+    '%s: react-reverb/toast and react-reverb/echo render inside the provider from react-reverb (one shared context)',
     (_, args, script) => {
-      const { html, toastInMain } = run(args, script);
+      const { html, toastInMain, echoInMain } = run(args, script);
       expect(html).toContain('data-rr-toaster');
       expect(html).toContain('aria-live="polite"');
       expect(toastInMain).toBe(false);
+      // Echo's hook found the provider's client (else: "Echo has not been configured"); on the server
+      // it reads the idle snapshot, which echo-react calls disconnected.
+      expect(html).toContain('<i>disconnected</i>');
+      expect(echoInMain).toBe(false);
     },
   );
 });
