@@ -1,0 +1,403 @@
+// The same test bodies against `react-reverb/echo` and against the real `@laravel/echo-react` 2.5.0 (with
+// its laravel-echo and pusher-js), both configured as resources/js/echo.js does and pointed at the real
+// server, with a Laravel-like auth backend signing with the `pusher` SDK. Where echo-react has a known
+// bug, the body says what each one does (`impl.fixed`), so the difference is shown, not claimed.
+
+import * as echoReact from '@laravel/echo-react';
+import { createReverbClient, type ReverbClient } from '@react-reverb/core';
+import { type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { StrictMode, useEffect, useState } from 'react';
+import * as ours from 'react-reverb/echo';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetEcho } from '../../src/echo/config';
+import { type AuthServer, startAuthServer } from '../support/auth-server';
+import { withNodeFetch } from '../support/node-fetch';
+import { recordingWebSocket, type WireLog } from '../support/recording-websocket';
+
+type Echo = typeof ours;
+
+interface Impl {
+  readonly name: string;
+  readonly mod: Echo;
+  /** Ours: echo-react's known bugs are not there. */
+  readonly fixed: boolean;
+  /** `configureEcho` with the echo.js object of user `user`. */
+  configure(user: string): void;
+  teardown(): void;
+  /** Frames our client sent (ours only). */
+  log?: WireLog;
+}
+
+let server: ServerHandle;
+let auth: AuthServer;
+const others: ReverbClient[] = [];
+
+beforeAll(async () => {
+  server = await withNodeFetch(() => startServer());
+  auth = await startAuthServer({ ...server.app, port: server.port });
+}, 30_000);
+afterAll(async () => {
+  await auth?.close();
+  await server?.stop();
+});
+
+/** What `php artisan install:broadcasting` writes, pointed at the test server, for one user. */
+const echoJs = (user: string) => ({
+  broadcaster: 'reverb' as const,
+  key: server.app.key,
+  wsHost: '127.0.0.1',
+  wsPort: server.port,
+  wssPort: server.port,
+  forceTLS: false,
+  enabledTransports: ['ws', 'wss'] as Array<'ws' | 'wss'>,
+  authEndpoint: `${auth.url}/broadcasting/auth`,
+  auth: { headers: { 'X-User': user } },
+});
+
+const IMPLS: Impl[] = [
+  {
+    name: 'react-reverb/echo',
+    mod: ours,
+    fixed: true,
+    configure(user) {
+      const { WebSocket, log } = recordingWebSocket();
+      this.log = log;
+      ours.configureEcho({ ...echoJs(user), WebSocket });
+    },
+    teardown: () => resetEcho(),
+  },
+  {
+    name: '@laravel/echo-react 2.5.0',
+    mod: echoReact as unknown as Echo,
+    fixed: false,
+    configure(user) {
+      echoReact.configureEcho({ ...echoJs(user), disableStats: true, withoutInterceptors: true });
+    },
+    teardown: () => echoReact.echo().disconnect(),
+  },
+];
+
+/** A second user on its own socket (our core client), the same for both implementations. */
+function otherUser(user: string): ReverbClient {
+  const client = createReverbClient({
+    key: server.app.key,
+    host: '127.0.0.1',
+    port: server.port,
+    forceTLS: false,
+    WebSocket: recordingWebSocket().WebSocket,
+    authEndpoint: `${auth.url}/broadcasting/auth`,
+    auth: { headers: { 'X-User': user } },
+    autoConnect: true,
+  });
+  others.push(client);
+  return client;
+}
+
+async function occupied(channel: string): Promise<boolean> {
+  const response = await auth.pusher.get({ path: `/channels/${channel}` });
+  return ((await response.json()) as { occupied: boolean }).occupied;
+}
+
+const text = (id: string) => screen.getByTestId(id).textContent ?? '';
+
+async function waitText(id: string, expected: string | RegExp, ms = 10_000): Promise<void> {
+  const ok = () => (typeof expected === 'string' ? text(id) === expected : expected.test(text(id)));
+  try {
+    await waitFor(ok, ms, `${id} = ${expected}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last text: ${text(id)}`);
+  }
+}
+
+const trigger = (channel: string, event: string, data: unknown) => auth.pusher.trigger(channel, event, data);
+
+/** The implementation under test: the components below call its hooks. */
+let mod: Echo = ours;
+
+/** Events of `channelName` as text, `ready` once channel().subscribed() fired, and its controls. */
+function Feed({
+  id,
+  channelName,
+  events,
+  visibility = 'private',
+}: {
+  id: string;
+  channelName: string;
+  events: string[];
+  visibility?: 'private' | 'public';
+}) {
+  const [got, setGot] = useState<string[]>([]);
+  const [ready, setReady] = useState(false);
+  const result = mod.useEcho<{ n: number }, 'reverb', 'private' | 'public'>(
+    channelName,
+    events,
+    (e) => setGot((prev) => [...prev, String(e.n)]), // inline, new on every render
+    [],
+    visibility,
+  );
+  useEffect(() => {
+    result.channel()?.subscribed(() => setReady(true));
+  }, [result]);
+  return (
+    <div>
+      <p data-testid={id}>{`${ready ? 'ready' : 'waiting'}:${got.join(',')}`}</p>
+      <button type="button" onClick={result.stopListening}>{`${id} stop`}</button>
+      <button type="button" onClick={result.listen}>{`${id} listen`}</button>
+      <button type="button" onClick={() => result.leaveChannel()}>{`${id} leaveChannel`}</button>
+      <button type="button" onClick={result.leave}>{`${id} leave`}</button>
+    </div>
+  );
+}
+
+function Page() {
+  const [first, setFirst] = useState(true);
+  return (
+    <>
+      {first && <Feed id="a" channelName="orders.3" events={['OrderShipped']} />}
+      <Feed id="b" channelName="orders.3" events={['OrderShipped']} />
+      <button type="button" onClick={() => setFirst(false)}>
+        unmount a
+      </button>
+    </>
+  );
+}
+
+function Room({ log }: { log: string[] }) {
+  const { channel } = mod.useEchoPresence<{ text: string }>('room', 'Said', (e) =>
+    log.push(`said ${e.text}`),
+  );
+  useEffect(() => {
+    channel()
+      ?.here((users: Array<{ name: string }>) => log.push(`here ${users.map((u) => u.name).join(',')}`))
+      .joining((user: { name: string }) => log.push(`joining ${user.name}`))
+      .leaving((user: { name: string }) => log.push(`leaving ${user.name}`))
+      .listenForWhisper('typing', (e: { who: string }) => log.push(`typing ${e.who}`));
+  }, [channel, log]);
+  return (
+    <button type="button" onClick={() => channel()?.whisper('typing', { who: 'Ada' })}>
+      whisper
+    </button>
+  );
+}
+
+function Inbox({ got }: { got: string[] }) {
+  const { channel } = mod.useEchoNotification<{ amount?: number }>(
+    'App.Models.User.1',
+    (n) => got.push(`${n.type}#${n.id}`),
+    ['App.Notifications.InvoicePaid', 'App\\Notifications\\OrderShipped'],
+  );
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    channel()?.subscribed(() => setReady(true));
+  }, [channel]);
+  return <p data-testid="inbox">{ready ? 'ready' : 'waiting'}</p>;
+}
+
+interface Post {
+  id: number;
+  title: string;
+}
+
+function PostView({ got }: { got: string[] }) {
+  const { channel } = mod.useEchoModel<Post, 'App.Models.Post'>(
+    'App.Models.Post',
+    7,
+    ['PostUpdated', 'PostDeleted'],
+    (e) => got.push(`${e.model.title}:${e.afterCommit}`),
+  );
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    channel()?.subscribed(() => setReady(true));
+  }, [channel]);
+  return <p data-testid="post">{ready ? 'ready' : 'waiting'}</p>;
+}
+
+function Status() {
+  const status = mod.useConnectionStatus();
+  const socketId = mod.useSocketId();
+  return <p data-testid="status">{`${status}:${socketId ?? ''}`}</p>;
+}
+
+describe.each(IMPLS)('$name against the real server', (impl) => {
+  beforeAll(() => {
+    mod = impl.mod;
+  });
+  afterEach(() => {
+    cleanup();
+    impl.teardown();
+    for (const client of others.splice(0)) client.disconnect();
+  });
+
+  const click = (label: string) => act(() => screen.getByText(label).click());
+
+  it('useEcho with several events (class names and a broadcastAs name), in StrictMode', async () => {
+    impl.configure('1');
+    render(
+      <StrictMode>
+        <Feed
+          id="orders"
+          channelName="orders.1"
+          events={['OrderShipped', 'OrderUpdated', '.order.cancelled']}
+        />
+      </StrictMode>,
+    );
+    await waitText('orders', 'ready:');
+    await trigger('private-orders.1', 'App\\Events\\OrderShipped', { n: 1 });
+    await trigger('private-orders.1', 'App\\Events\\OrderUpdated', { n: 2 });
+    await trigger('private-orders.1', 'order.cancelled', { n: 3 });
+    await trigger('private-orders.1', 'App\\Events\\OrderShipped', { n: 4 });
+    await waitText('orders', 'ready:1,2,3,4');
+    if (impl.log) {
+      // Ours: StrictMode's remount costs nothing on the wire.
+      expect(impl.log.count('pusher:subscribe', 'private-orders.1')).toBe(1);
+      expect(impl.log.count('pusher:unsubscribe', 'private-orders.1')).toBe(0);
+    }
+  });
+
+  it('stopListening() keeps the channel, listen() binds again, leaveChannel() leaves it', async () => {
+    impl.configure('1');
+    render(<Feed id="a" channelName="orders.2" events={['OrderShipped']} />);
+    await waitText('a', 'ready:');
+    click('a stop');
+    await trigger('private-orders.2', 'App\\Events\\OrderShipped', { n: 1 });
+    expect(await occupied('private-orders.2')).toBe(true);
+    click('a listen');
+    await trigger('private-orders.2', 'App\\Events\\OrderShipped', { n: 2 });
+    // One socket, in order: had n=1 been heard, it would be in the text before n=2.
+    await waitText('a', 'ready:2');
+    click('a leaveChannel');
+    await waitFor(async () => !(await occupied('private-orders.2')), 10_000, 'left');
+  });
+
+  it('leaveChannel() then unmount: the other component keeps the channel (echo-react leaves it)', async () => {
+    impl.configure('1');
+    render(<Page />);
+    await waitText('b', 'ready:');
+    click('a leaveChannel');
+    click('unmount a');
+    await new Promise((r) => setTimeout(r, 300));
+    if (impl.fixed) {
+      await trigger('private-orders.3', 'App\\Events\\OrderShipped', { n: 7 });
+      await waitText('b', 'ready:7');
+      expect(await occupied('private-orders.3')).toBe(true);
+    } else {
+      // The hook was counted out twice (leaveChannel, then the unmount): the channel b holds is gone.
+      await waitFor(async () => !(await occupied('private-orders.3')), 10_000, 'echo-react left b’s channel');
+    }
+  });
+
+  it('leave() on the public channel: the private one another component holds stays (echo-react leaves it)', async () => {
+    impl.configure('1');
+    render(
+      <>
+        <Feed id="pub" channelName="news" events={['Published']} visibility="public" />
+        <Feed id="priv" channelName="news" events={['Published']} />
+      </>,
+    );
+    await waitText('pub', 'ready:');
+    await waitText('priv', 'ready:');
+    click('pub leave');
+    await waitFor(async () => !(await occupied('news')), 10_000, 'the public channel left');
+    if (impl.fixed) {
+      await trigger('private-news', 'App\\Events\\Published', { n: 1 });
+      await waitText('priv', 'ready:1');
+    } else {
+      await waitFor(
+        async () => !(await occupied('private-news')),
+        10_000,
+        'echo-react left private-news too',
+      );
+    }
+  });
+
+  it('useEchoPresence: here, joining, leaving, events and whispers with a second user', async () => {
+    impl.configure('1');
+    const log: string[] = [];
+    render(<Room log={log} />);
+    await waitFor(() => log.includes('here Ada'), 10_000, 'here Ada');
+    const bob = otherUser('2');
+    const heard: unknown[] = [];
+    const held = bob.retainPresence('presence-room');
+    held.channel.bind('client-typing', (data) => heard.push(data));
+    await waitFor(() => log.includes('joining Bob'), 10_000, 'joining Bob');
+    await waitFor(() => held.channel.getSnapshot().status === 'subscribed', 10_000, 'Bob subscribed');
+    held.channel.whisper('typing', { who: 'Bob' });
+    click('whisper');
+    await trigger('presence-room', 'App\\Events\\Said', { text: 'hi' });
+    await waitFor(
+      () => heard.length === 1 && log.includes('said hi') && log.includes('typing Bob'),
+      10_000,
+      'messages',
+    );
+    held.release();
+    await waitFor(() => log.includes('leaving Bob'), 10_000, 'leaving Bob');
+    expect(log).toEqual(['here Ada', 'joining Bob', expect.any(String), expect.any(String), 'leaving Bob']);
+    expect(log.slice(2, 4).sort()).toEqual(['said hi', 'typing Bob']);
+    expect(heard).toEqual([{ who: 'Ada' }]);
+  });
+
+  it('useEchoNotification: several types in dot and backslash forms (and a redelivered id)', async () => {
+    impl.configure('1');
+    const got: string[] = [];
+    render(<Inbox got={got} />);
+    await waitText('inbox', 'ready');
+    const event = 'Illuminate\\Notifications\\Events\\BroadcastNotificationCreated';
+    const channel = 'private-App.Models.User.1';
+    await trigger(channel, event, { amount: 5, id: 'n1', type: 'App\\Notifications\\InvoicePaid' });
+    await trigger(channel, event, { id: 'n2', type: 'App\\Notifications\\Other' });
+    await trigger(channel, event, { id: 'n3', type: 'App\\Notifications\\OrderShipped' });
+    await trigger(channel, event, { amount: 5, id: 'n1', type: 'App\\Notifications\\InvoicePaid' });
+    await trigger(channel, event, { id: 'n4', type: 'App\\Notifications\\OrderShipped' });
+    await waitFor(() => got.at(-1)?.endsWith('#n4') === true, 10_000, 'n4');
+    const paid = 'App\\Notifications\\InvoicePaid#n1';
+    const shipped = (id: string) => `App\\Notifications\\OrderShipped#${id}`;
+    expect(got).toEqual(
+      impl.fixed ? [paid, shipped('n3'), shipped('n4')] : [paid, shipped('n3'), paid, shipped('n4')],
+    );
+  });
+
+  it('useEchoModel: App.Models.Post.{id} with .PostUpdated and .PostDeleted, the model payload', async () => {
+    impl.configure('1');
+    const got: string[] = [];
+    render(<PostView got={got} />);
+    await waitText('post', 'ready');
+    const payload = (title: string) => ({
+      model: { id: 7, title },
+      connection: null,
+      queue: null,
+      afterCommit: false,
+    });
+    await trigger('private-App.Models.Post.7', 'PostUpdated', payload('Draft'));
+    await trigger('private-App.Models.Post.7', 'PostCreated', payload('not listened'));
+    await trigger('private-App.Models.Post.7', 'PostDeleted', payload('Gone'));
+    await waitFor(() => got.length === 2, 10_000, 'two model events');
+    expect(got).toEqual(['Draft:false', 'Gone:false']);
+  });
+
+  // Last: it restarts the server.
+  it('useConnectionStatus and useSocketId through a server restart; events resume', async () => {
+    impl.configure('1');
+    render(
+      <>
+        <Status />
+        <Feed id="feed" channelName="orders.9" events={['OrderShipped']} />
+      </>,
+    );
+    await waitText('status', /^connected:\d+\.\d+$/);
+    await waitText('feed', 'ready:');
+    const before = text('status');
+    await server.kill();
+    // Ours says reconnecting, with no socket id. laravel-echo maps pusher-js's retrying states to
+    // connecting (then failed), and useSocketId keeps the dead connection's id.
+    await waitText('status', impl.fixed ? 'reconnecting:' : /^(connecting|failed):[\d.]+$/);
+    server = await withNodeFetch(() => server.restart());
+    // Both back off (ours 1 s, 2 s, 4 s … with jitter; pusher-js ~15 s, 30 s … against a dead port).
+    await waitText('status', /^connected:\d+\.\d+$/, 90_000);
+    expect(text('status')).not.toBe(before);
+    // The channel was subscribed again: an event reaches the same callback.
+    await waitFor(async () => await occupied('private-orders.9'), 20_000, 'resubscribed');
+    await trigger('private-orders.9', 'App\\Events\\OrderShipped', { n: 1 });
+    await waitText('feed', /:1$/);
+  }, 150_000);
+});
