@@ -3,6 +3,12 @@
 // esbuild (size-limit's bundler) would follow that mapping; the base config has no path mappings.
 const fromCoreDist = (config) => ({ ...config, tsconfig: require.resolve('../../tsconfig.base.json') });
 const react = ['react', 'react-dom', 'react/jsx-runtime'];
+// react-reverb/echo reads `import.meta.env` (Vite's VITE_REVERB_*, as echo-react does); size-limit bundles
+// as an IIFE, where esbuild warns that it is empty. It is, there: nothing to warn about.
+const fromCoreDistWithImportMeta = (config) => ({
+  ...fromCoreDist(config),
+  logOverride: { ...config.logOverride, 'empty-import-meta': 'silent' },
+});
 
 module.exports = [
   {
@@ -54,5 +60,24 @@ module.exports = [
     gzip: true,
     limit: '7 KB',
     modifyEsbuildConfig: fromCoreDist,
+  },
+  {
+    // What an app that moves from @laravel/echo-react ships (echo-react with its pusher-js: 23.1 KB).
+    name: 'react-reverb/echo (the @laravel/echo-react drop-in) + core (React external)',
+    path: 'dist/echo.js',
+    import: '*',
+    ignore: [...react, 'tweetnacl'],
+    gzip: true,
+    limit: '9 KB',
+    modifyEsbuildConfig: fromCoreDistWithImportMeta,
+  },
+  {
+    name: 'react-reverb/echo with the hooks it shares with react-reverb (core and React external)',
+    path: 'dist/echo.js',
+    import: '*',
+    ignore: [...react, '@react-reverb/core', '@react-reverb/core/protocol'],
+    gzip: true,
+    limit: '3.7 KB',
+    modifyEsbuildConfig: fromCoreDistWithImportMeta,
   },
 ];

@@ -66,15 +66,21 @@ export function echoDefaults(broadcaster: string, env: Env = viteEnv()): Partial
   if (broadcaster === 'ably') {
     return { key: env.VITE_ABLY_PUBLIC_KEY, wsHost: 'realtime-pusher.ably.io', wsPort: 443, forceTLS: true };
   }
-  throw new Error(
-    `react-reverb/echo: broadcaster ${JSON.stringify(broadcaster)} is not supported; it speaks the Pusher protocol ('reverb', 'pusher' or 'ably')`,
-  );
+  return fail(`broadcaster ${JSON.stringify(broadcaster)} is not supported: 'reverb', 'pusher' or 'ably'`);
 }
+
+function fail(message: string): never {
+  throw new Error(`react-reverb/echo: ${message}`);
+}
+
+/** A setting configureEcho needs: given, or from the Vite variable echo-react reads. */
+const required = (name: string, variable: string): never =>
+  fail(`options.${name} is required (or ${variable} when Vite builds the app)`);
 
 function portOf(name: string, value: number | string): number {
   const port = Number(value);
   if (value === '' || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new Error(`react-reverb/echo: ${name} must be a port number, got ${JSON.stringify(value)}`);
+    fail(`${name} must be a port number, got ${JSON.stringify(value)}`);
   }
   return port;
 }
@@ -101,17 +107,9 @@ const resolve = (headers: HeadersOption | undefined): HeaderMap =>
 export function toClientOptions(input: EchoOptions, env?: Env): ReverbClientOptions {
   const options: EchoOptions = { ...echoDefaults(input.broadcaster, env), ...input };
   const { key, wsHost, wsPort, wssPort, cluster, auth, userAuthentication, bearerToken } = options;
-  if (!key) {
-    throw new Error(
-      'react-reverb/echo: options.key is required (configureEcho reads VITE_REVERB_APP_KEY when it is not given)',
-    );
-  }
+  if (!key) return required('key', 'VITE_REVERB_APP_KEY');
   const host = options.host || wsHost || (cluster ? `ws-${cluster}.pusher.com` : undefined);
-  if (!host && !options.url) {
-    throw new Error(
-      'react-reverb/echo: options.wsHost is required (configureEcho reads VITE_REVERB_HOST when it is not given)',
-    );
-  }
+  if (!host && !options.url) return required('wsHost', 'VITE_REVERB_HOST');
   const tls = options.forceTLS ?? (typeof location !== 'undefined' && location.protocol === 'https:');
   const port = options.port ?? (tls ? portOf('wssPort', wssPort ?? 443) : portOf('wsPort', wsPort ?? 80));
   const userAuthEndpoint = options.userAuthEndpoint ?? userAuthentication?.endpoint;
