@@ -150,6 +150,19 @@ function Feed({
   );
 }
 
+/** Its callback reads a prop, with echo-react's default dependency array (none given). */
+function Labelled({ label }: { label: string }) {
+  const [got, setGot] = useState<string[]>([]);
+  const [ready, setReady] = useState(false);
+  const { channel } = mod.useEcho<{ n: number }>('orders.4', 'OrderShipped', (e) =>
+    setGot((prev) => [...prev, `${label}${e.n}`]),
+  );
+  useEffect(() => {
+    channel()?.subscribed(() => setReady(true));
+  }, [channel]);
+  return <p data-testid="labelled">{`${ready ? 'ready' : 'waiting'}:${got.join(',')}`}</p>;
+}
+
 function Page() {
   const [first, setFirst] = useState(true);
   return (
@@ -255,7 +268,7 @@ describe.each(IMPLS)('$name against the real server', (impl) => {
     }
   });
 
-  it('stopListening() keeps the channel, listen() binds again, leaveChannel() leaves it', async () => {
+  it('stopListening() keeps the channel, listen() binds again, leaveChannel() leaves it, listen() joins again (not echo-react)', async () => {
     impl.configure('1');
     render(<Feed id="a" channelName="orders.2" events={['OrderShipped']} />);
     await waitText('a', 'ready:');
@@ -268,6 +281,26 @@ describe.each(IMPLS)('$name against the real server', (impl) => {
     await waitText('a', 'ready:2');
     click('a leaveChannel');
     await waitFor(async () => !(await occupied('private-orders.2')), 10_000, 'left');
+    click('a listen');
+    if (impl.fixed) {
+      // listen() after leaveChannel() joins again.
+      await waitFor(async () => await occupied('private-orders.2'), 10_000, 'joined again');
+      await trigger('private-orders.2', 'App\\Events\\OrderShipped', { n: 3 });
+      await waitText('a', 'ready:2,3');
+    } else {
+      // echo-react binds to the channel object it left: nothing is subscribed, nothing arrives.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await occupied('private-orders.2')).toBe(false);
+    }
+  });
+
+  it("the callback of the latest render is called (echo-react's default [] keeps the first one)", async () => {
+    impl.configure('1');
+    const { rerender } = render(<Labelled label="first-" />);
+    await waitText('labelled', 'ready:');
+    rerender(<Labelled label="latest-" />);
+    await trigger('private-orders.4', 'App\\Events\\OrderShipped', { n: 1 });
+    await waitText('labelled', impl.fixed ? 'ready:latest-1' : 'ready:first-1');
   });
 
   it('leaveChannel() then unmount: the other component keeps the channel (echo-react leaves it)', async () => {
