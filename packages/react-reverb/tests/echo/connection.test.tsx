@@ -23,8 +23,8 @@ afterEach(() => {
   resetEcho();
 });
 
-// Ours → echo-react's five. `replaced` is the state the single-session work adds (docs/protocol.md §11.2).
-const MAPPING: Array<[OurStatus | 'replaced', ConnectionStatus]> = [
+// Ours → echo-react's five. `replaced`: a newer sign-in closed this session (docs/protocol.md §11.2).
+const MAPPING: Array<[OurStatus, ConnectionStatus]> = [
   ['initialized', 'disconnected'],
   ['connecting', 'connecting'],
   ['connected', 'connected'],
@@ -39,7 +39,7 @@ describe('useConnectionStatus and useSocketId', () => {
   it.each(MAPPING)('our %s is echo-react’s %s', (ours, theirs) => {
     const client = createMockClient({ state: 'connecting' });
     const { result } = renderHook(() => useConnectionStatus(), { wrapper: wrap(client) });
-    act(() => client.setConnectionState(ours as OurStatus));
+    act(() => client.setConnectionState(ours));
     expect(result.current).toBe(theirs);
   });
 

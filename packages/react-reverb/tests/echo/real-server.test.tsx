@@ -5,7 +5,13 @@
 
 import * as echoReact from '@laravel/echo-react';
 import { createReverbClient, type ReverbClient } from '@react-reverb/core';
-import { type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import {
+  type FaultProxy,
+  type ServerHandle,
+  startFaultProxy,
+  startServer,
+  waitFor,
+} from '@react-reverb/test-helpers';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { StrictMode, useEffect, useState } from 'react';
 import * as ours from 'react-reverb/echo';
@@ -22,33 +28,36 @@ interface Impl {
   readonly mod: Echo;
   /** Ours: echo-react's known bugs are not there. */
   readonly fixed: boolean;
-  /** `configureEcho` with the echo.js object of user `user`. */
-  configure(user: string): void;
+  /** `configureEcho` with the echo.js object of user `user` (to `port`, the server's by default). */
+  configure(user: string, port?: number): void;
   teardown(): void;
   /** Frames our client sent (ours only). */
   log?: WireLog;
 }
 
 let server: ServerHandle;
+let proxy: FaultProxy;
 let auth: AuthServer;
 const others: ReverbClient[] = [];
 
 beforeAll(async () => {
   server = await withNodeFetch(() => startServer());
   auth = await startAuthServer({ ...server.app, port: server.port });
+  proxy = await startFaultProxy({ target: server.port });
 }, 30_000);
 afterAll(async () => {
+  await proxy?.close();
   await auth?.close();
   await server?.stop();
 });
 
 /** What `php artisan install:broadcasting` writes, pointed at the test server, for one user. */
-const echoJs = (user: string) => ({
+const echoJs = (user: string, port = server.port) => ({
   broadcaster: 'reverb' as const,
   key: server.app.key,
   wsHost: '127.0.0.1',
-  wsPort: server.port,
-  wssPort: server.port,
+  wsPort: port,
+  wssPort: port,
   forceTLS: false,
   enabledTransports: ['ws', 'wss'] as Array<'ws' | 'wss'>,
   authEndpoint: `${auth.url}/broadcasting/auth`,
@@ -60,10 +69,10 @@ const IMPLS: Impl[] = [
     name: 'react-reverb/echo',
     mod: ours,
     fixed: true,
-    configure(user) {
+    configure(user, port) {
       const { WebSocket, log } = recordingWebSocket();
       this.log = log;
-      ours.configureEcho({ ...echoJs(user), WebSocket });
+      ours.configureEcho({ ...echoJs(user, port), WebSocket });
     },
     teardown: () => resetEcho(),
   },
@@ -71,8 +80,8 @@ const IMPLS: Impl[] = [
     name: '@laravel/echo-react 2.5.0',
     mod: echoReact as unknown as Echo,
     fixed: false,
-    configure(user) {
-      echoReact.configureEcho({ ...echoJs(user), disableStats: true, withoutInterceptors: true });
+    configure(user, port) {
+      echoReact.configureEcho({ ...echoJs(user, port), disableStats: true, withoutInterceptors: true });
     },
     teardown: () => echoReact.echo().disconnect(),
   },
@@ -407,6 +416,32 @@ describe.each(IMPLS)('$name against the real server', (impl) => {
     await waitFor(() => got.length === 2, 10_000, 'two model events');
     expect(got).toEqual(['Draft:false', 'Gone:false']);
   });
+
+  it('events sent during a cut: replayed after the reconnect on our server (echo-react loses them)', async () => {
+    impl.configure('1', proxy.port);
+    render(
+      <>
+        <Status />
+        <Feed id="feed" channelName="orders.5" events={['OrderShipped']} />
+      </>,
+    );
+    await waitText('feed', 'ready:');
+    await waitText('status', /^connected:/);
+    proxy.cut();
+    proxy.refuse();
+    try {
+      await waitText('status', /^(reconnecting|connecting|failed):/);
+      await trigger('private-orders.5', 'App\\Events\\OrderShipped', { n: 1 });
+      await trigger('private-orders.5', 'App\\Events\\OrderShipped', { n: 2 });
+    } finally {
+      proxy.accept();
+    }
+    // pusher-js waits out its attempt timeout (~15 s) before it tries again.
+    await waitText('status', /^connected:/, 60_000);
+    await waitFor(async () => await occupied('private-orders.5'), 20_000, 'resubscribed');
+    await trigger('private-orders.5', 'App\\Events\\OrderShipped', { n: 3 });
+    await waitText('feed', impl.fixed ? 'ready:1,2,3' : 'ready:3');
+  }, 120_000);
 
   // Last: it restarts the server.
   it('useConnectionStatus and useSocketId through a server restart; events resume', async () => {
