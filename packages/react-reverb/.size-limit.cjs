@@ -68,7 +68,7 @@ module.exports = [
     import: '*',
     ignore: [...react, 'tweetnacl'],
     gzip: true,
-    limit: '9 KB',
+    limit: '9.2 KB',
     modifyEsbuildConfig: fromCoreDistWithImportMeta,
   },
   {

@@ -72,8 +72,8 @@ export type InferEventPayload<TEvent extends string> = TEvent extends keyof Even
 
 /**
  * What echo-react's callbacks get. The second argument is ours (echo-react passes pusher-js's
- * `{user_id}` or nothing): `{event, channel, userId?}`, so one callback for several events knows which
- * one came (laravel/echo #463).
+ * `{user_id}` or nothing): `{event, channel, userId?, replayed?}`, so one callback for several events
+ * knows which one came (laravel/echo #463).
  */
 export type EchoCallback<TPayload> = (payload: TPayload, meta: EventMeta) => void;
 
