@@ -1,18 +1,27 @@
 /**
- * `reverb start [--host H] [--port P] [--debug] [--config FILE]`, `reverb restart [--port P]` and
- * `reverb --help`. A bad setting prints one line naming it and exits with 1; a name that is not read
- * (an unknown REVERB_* variable) prints one warning line and the server starts. SIGINT/SIGTERM close
- * gracefully (shutdown.ts) and exit 0.
+ * `reverb start [--host H] [--port P] [--workers N|auto] [--debug] [--config FILE]`, `reverb restart
+ * [--port P]` and `reverb --help`. A bad setting prints one line naming it and exits with 1; a name that
+ * is not read (an unknown REVERB_* variable) prints one warning line and the server starts.
+ * SIGINT/SIGTERM close gracefully (shutdown.ts) and exit 0. With `--workers N` (N > 1) this process is
+ * the primary of N workers (supervisor/primary.ts); each worker runs this same command (worker.ts).
  */
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from './config/config';
+import { loadConfig, type ServerConfig } from './config/config';
 import { parseOperationsConfig } from './config/operations-config';
+import { MAX_WORKERS } from './config/values';
 import { restartNodes, writePidFile } from './operations/shutdown';
+import { listenFailure, logCrashes, logListening, stopOnSignals } from './process-life';
 import { createReverbServer } from './server';
 import { ConfigError } from './shared/errors';
+import { createLogger } from './shared/logger';
+import { Primary } from './supervisor/primary';
+import { workerSlot } from './supervisor/worker-control';
+import { runWorker } from './worker';
 
 const HELP = `Usage: reverb start [options]
        reverb restart [--port <port>] [--config <file>]
@@ -23,12 +32,14 @@ Options:
   --host <host>      Interface to bind (REVERB_SERVER_HOST, default 0.0.0.0)
   --port <port>      Port to listen on (REVERB_SERVER_PORT, default 8080)
   --config <file>    JSON or YAML file with "apps" and server settings
+  --workers <n|auto> Processes serving the port, sharing channels and presence
+                     (REVERB_WORKERS, default 1; auto: one per core)
   --debug            Log every frame (REVERB_DEBUG)
   -h, --help         Show this help
 
 reverb restart sends SIGTERM to the running nodes recorded in REVERB_PID_DIR (every node, or the
-one on --port); each closes its connections with 4200 and exits 0, and your process manager
-(systemd, supervisor, Kubernetes) starts it again.
+one on --port); each closes its connections with 4200 and exits 0 (with --workers, every worker
+drains first), and your process manager (systemd, supervisor, Kubernetes) starts it again.
 
 Without --config, one app comes from REVERB_APP_ID, REVERB_APP_KEY and REVERB_APP_SECRET
 (process environment, then .env in the working directory).
@@ -65,6 +76,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (!/^\d+$/.test(values.port) || port > 65_535)
       fail(`Invalid configuration: --port must be a port number (got "${values.port}")`);
   }
+  let workers: number | 'auto' | undefined;
+  if (values.workers !== undefined) {
+    workers = values.workers.trim().toLowerCase() === 'auto' ? 'auto' : Number(values.workers);
+    if (workers !== 'auto' && (!/^\s*\d+\s*$/.test(values.workers) || workers < 1 || workers > MAX_WORKERS))
+      fail(
+        `Invalid configuration: --workers must be a number from 1 to ${MAX_WORKERS} or auto (got "${values.workers}")`,
+      );
+  }
+  // A worker of `--workers N` runs this same command line; its primary already checked and warned.
+  const slot = cluster.isWorker ? workerSlot() : undefined;
   const cwd = workingDirectory();
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -75,53 +96,32 @@ export async function main(argv: readonly string[]): Promise<void> {
         ...(values.host === undefined ? {} : { host: values.host }),
         ...(port === undefined ? {} : { port }),
         ...(values.debug ? { debug: true } : {}),
+        ...(workers === undefined ? {} : { workers }),
       },
       // An unknown or unsupported name: one line, and the server starts anyway.
-      warn: (message) => process.stderr.write(`reverb: ${message}\n`),
+      warn: slot === undefined ? (message) => process.stderr.write(`reverb: ${message}\n`) : () => {},
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  if (slot !== undefined) await runWorker(config, slot);
+  else if (config.workers > 1) await startPrimary(config);
+  else await startNode(config);
+}
+
+/** One process, the default: today's node. */
+async function startNode(config: ServerConfig): Promise<void> {
   const server = createReverbServer(config);
-  // Nothing is swallowed: an error escaping every handler is logged as a JSON line (with the node id)
-  // before the process exits for its manager to restart it, instead of a bare stack on stderr.
-  const crash = (kind: string) => (error: unknown) => {
-    server.logger.fatal({ err: error }, kind);
-    process.exit(1);
-  };
-  process.on('uncaughtException', crash('uncaught exception'));
-  process.on('unhandledRejection', crash('unhandled promise rejection'));
+  logCrashes(server.logger);
   try {
-    const { host, port: boundPort } = await server.listen();
-    const scheme = config.tls ? 'wss' : 'ws';
-    // Like Reverb's "Starting server on host:port/path (hostname)": REVERB_HOST is shown, not bound.
-    const publicName = config.hostname && config.hostname !== host ? ` (${config.hostname})` : '';
-    server.logger.info(
-      {
-        host,
-        port: boundPort,
-        path: config.path,
-        hostname: config.hostname,
-        tls: config.tls !== undefined,
-        apps: config.apps.map((app) => ({ id: app.id, key: app.key, enabled: app.enabled })),
-      },
-      `Reverb server listening on ${scheme}://${host}:${boundPort}${config.path}${publicName} (${config.tls ? 'https' : 'http'} API at ${config.path}/apps/{id}) serving ${config.apps.length} app(s): ${config.apps.map((a) => a.id).join(', ')}`,
-    );
+    logListening(server.logger, config, await server.listen());
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    fail(
-      code === 'EADDRINUSE'
-        ? `Invalid configuration: REVERB_SERVER_PORT ${config.port} is already in use on ${config.host}`
-        : `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
-    );
+    fail(listenFailure(config, error));
   }
   const address = server.address();
   const removePidFile = address ? writePidFile(config.operations.pidDir, address.port) : () => {};
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals((signal) => {
     server.logger.info(
       { signal, timeoutMs: config.operations.shutdownTimeoutMs },
       'shutting down: closing connections with 4200, finishing requests and webhooks',
@@ -137,9 +137,31 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.exit(1);
       },
     );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** `--workers N` (N > 1): this process supervises N workers on one port (supervisor/primary.ts). */
+async function startPrimary(config: ServerConfig): Promise<void> {
+  const logger = createLogger({ serverId: randomUUID(), debug: config.debug }).child({
+    role: 'primary',
+    pid: process.pid,
+  });
+  const primary = new Primary(config, logger);
+  logCrashes(logger);
+  // Before the start: a worker answers on the port before the last one is up, and a SIGTERM then
+  // must drain them, not kill the primary.
+  stopOnSignals((signal) => {
+    primary.stop(signal).then((code) => {
+      logger.info({ code }, 'stopped');
+      process.exit(code);
+    });
+  });
+  try {
+    logListening(logger, config, await primary.start(), config.workers);
+  } catch (error) {
+    primary.abort();
+    fail((error as Error).message);
+  }
 }
 
 /** `reverb restart`: SIGTERM to the nodes recorded in the pid directory. */
@@ -216,6 +238,7 @@ function parse(argv: readonly string[]) {
       port: { type: 'string' },
       config: { type: 'string' },
       debug: { type: 'boolean' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -18,6 +18,7 @@ import { logDestination, Operations, type OperationsOptions } from './operations
 import { drainHttpServer } from './operations/shutdown';
 import type { Adapter, AdapterFactory, LocalNode } from './scaling/adapter';
 import { adapterFromConfig, waitForCluster } from './scaling/cluster-setup';
+import type { WorkerLink } from './scaling/machine-adapter';
 import { ReverbEvents } from './shared/hooks';
 import { createLogger, frameForLog, type ReverbLogger } from './shared/logger';
 import { Ticker, tickIntervalFor } from './shared/timers';
@@ -41,6 +42,11 @@ export interface CreateServerOptions {
   readonly serverId?: string;
   /** Webhook timing knobs for tests (operations.ts). */
   readonly operations?: OperationsOptions;
+  /**
+   * This server is one worker of `reverb start --workers N` (worker.ts): without Redis its adapter is
+   * the machine's (scaling/machine-adapter.ts), and metrics and the dashboard show the whole machine.
+   */
+  readonly worker?: WorkerLink;
 }
 
 export interface ServerStats extends RegistryStats {
@@ -84,6 +90,7 @@ class ReverbServerImpl implements ReverbServer {
   private bound: { host: string; port: number } | undefined;
   /** `close()` was called: a `listen()` still waiting for Redis must not open the port after it. */
   private closing = false;
+  private readonly worker: WorkerLink | undefined;
 
   constructor(
     readonly config: ServerConfig,
@@ -91,8 +98,9 @@ class ReverbServerImpl implements ReverbServer {
   ) {
     this.serverId = options.serverId ?? randomUUID();
     this.traffic = new Traffic(config.apps.map((app) => app.id));
-    this.logger = options.logger ?? this.defaultLogger(options.quiet === true);
-    const adapter = (options.adapter ?? adapterFromConfig(config, this))(this.localNode());
+    this.logger = options.logger ?? this.defaultLogger(options.quiet === true, options.worker);
+    this.worker = options.worker;
+    const adapter = (options.adapter ?? adapterFromConfig(config, this, this.worker))(this.localNode());
     this.operations = new Operations(
       {
         serverId: this.serverId,
@@ -101,6 +109,7 @@ class ReverbServerImpl implements ReverbServer {
         logger: this.logger,
         traffic: this.traffic,
         registries: this.registries,
+        worker: this.worker,
       },
       adapter,
       options.operations,
@@ -126,13 +135,17 @@ class ReverbServerImpl implements ReverbServer {
 
   // ───────────── construction steps ─────────────
 
-  /** pino on stdout, its warnings and errors also kept for the dashboard; silent when `quiet`. */
-  private defaultLogger(quiet: boolean): ReverbLogger {
-    return createLogger({
+  /**
+   * pino on stdout, its warnings and errors also kept for the dashboard; silent when `quiet`. A
+   * worker's lines also carry its slot and pid (which worker took a connection, in a debug log).
+   */
+  private defaultLogger(quiet: boolean, worker: WorkerLink | undefined): ReverbLogger {
+    const logger = createLogger({
       serverId: this.serverId,
       debug: this.config.debug,
       ...(quiet ? { level: 'silent' } : { destination: logDestination(this.traffic) }),
     });
+    return worker ? logger.child({ worker: worker.slot, pid: process.pid }) : logger;
   }
 
   /** What this node offers its adapter: cluster messages applied to its registries, questions answered. */
@@ -258,6 +271,8 @@ class ReverbServerImpl implements ReverbServer {
     }
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await drainHttpServer(this.http, httpClosed, deadlineMs);
+    // Leaves still waiting for the shared state may yet end in member_removed: its webhook goes out.
+    await this.adapter.settled?.();
     await this.operations.close(deadlineMs);
     await this.adapter.close();
   }

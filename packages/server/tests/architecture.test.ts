@@ -2,7 +2,8 @@
  * The server's layout is its architecture: `src/` is grouped by concern, and a folder may import only
  * itself and the folders below it. Lowest first:
  *
- *   shared → config → scaling → socket → channels → http-api, operations → root (server.ts, cli.ts, index.ts)
+ *   shared → config → scaling → socket → channels → http-api, operations → supervisor → root (server.ts, cli.ts,
+ *   worker.ts, index.ts)
  *
  * `http-api` and `operations` share a layer and do not import each other. Type-only imports count
  * too: a type from an upper layer ties the lower one to it all the same. Nothing in `src` imports from
@@ -28,7 +29,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   channels: 4,
   'http-api': 5,
   operations: 5,
-  '.': 6,
+  supervisor: 6,
+  '.': 7,
 };
 
 const CORE_ENTRIES = new Set(['@react-reverb/core/protocol', '@react-reverb/core/signing']);

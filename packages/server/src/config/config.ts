@@ -69,7 +69,13 @@ export interface LoadConfigOptions {
   /** JSON or YAML file with `apps` and server settings. */
   readonly configFile?: string;
   /** CLI flags: they win over everything. */
-  readonly overrides?: { readonly host?: string; readonly port?: number; readonly debug?: boolean };
+  readonly overrides?: {
+    readonly host?: string;
+    readonly port?: number;
+    readonly debug?: boolean;
+    /** `--workers`: a count or `auto`. */
+    readonly workers?: number | 'auto';
+  };
   /**
    * Gets one line per name that is not read: an unknown `REVERB_*` variable, a Reverb setting not
    * supported yet, an unknown key of the config file. Defaults to `process.emitWarning`.

@@ -32,6 +32,7 @@ import {
   str,
   strWithout,
   urlPath,
+  workerCount,
 } from './values';
 
 const PORT = num({ min: 0, max: 65_535, integer: true });
@@ -114,6 +115,14 @@ export const SERVER_SETTINGS = group('Server', 'server', {
     parse: bool,
     default: false,
     doc: 'offer compression (costs CPU and memory; disables frame-once broadcasts)',
+  }),
+  workers: setting({
+    file: 'workers',
+    env: 'REVERB_WORKERS',
+    parse: workerCount,
+    default: 1,
+    example: '1',
+    doc: 'processes serving the one port (`--workers`), a number or `auto` (one per core): 1 is one process; more share channels, presence and counts through the first process (README, "Every core")',
   }),
   debug: setting({
     file: 'debug',
@@ -658,6 +667,11 @@ export const OTHER_NAMES: readonly OtherName[] = [
     env: 'REVERB_FRAME_ONCE',
     status: 'internal',
     reason: 'benchmark switch read by socket/broadcast.ts: `false` turns frame-once broadcasting off',
+  },
+  {
+    env: 'REVERB_WORKER_SLOT',
+    status: 'internal',
+    reason: 'set by the primary of `--workers N` for each worker it forks (supervisor/worker-control.ts)',
   },
   {
     env: 'REVERB_TEST_TARGET_URL',

@@ -3,6 +3,7 @@
  * Each returns undefined for a blank value (the setting's default applies) and throws a `ConfigError`
  * naming the setting otherwise. The settings table (settings.ts) gives every setting one of these.
  */
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../shared/errors';
 
 export type Raw = Record<string, unknown>;
@@ -67,6 +68,18 @@ export function num(bounds: NumberBounds): Parser<number> {
 /** A count that may be lifted: a positive integer, or `null` in the config file for unlimited. */
 export const limit: Parser<number | null> = (value, setting) =>
   value === null ? null : num({ min: 1, integer: true })(value, setting);
+
+/**
+ * Worker processes (`--workers`): a positive integer, or `auto` for the cores this process may use
+ * (`os.availableParallelism()`).
+ */
+export const workerCount: Parser<number> = (value, setting) => {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return availableParallelism();
+  return num({ min: 1, max: MAX_WORKERS, integer: true })(value, setting);
+};
+
+/** A bound against a typo (`--workers 400`), not a tuning: a core per worker is the useful most. */
+export const MAX_WORKERS = 256;
 
 /** Seconds written by the user, kept in milliseconds. */
 export function secondsAsMs(bounds: NumberBounds): Parser<number> {

@@ -18,6 +18,7 @@ import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
 import type { HistoryStats } from '../scaling/history';
 import { timingSafeEqualText } from '../shared/secure-compare';
 import type { AppTraffic, Traffic } from '../shared/traffic';
+import type { MachineMetrics } from './machine-reports';
 
 export interface MetricsSource {
   readonly traffic: Traffic;
@@ -27,6 +28,8 @@ export interface MetricsSource {
   localChannels(appId: string): Record<string, ChannelSnapshot>;
   /** What the history keeps in this process (one node); undefined when it lives elsewhere (Redis). */
   historyStats?(): HistoryStats | undefined;
+  /** In a worker of `--workers N`: the machine's metrics, every worker's added up (machine-reports.ts). */
+  machine?: () => Promise<MachineMetrics>;
 }
 
 export class Metrics {
@@ -37,7 +40,7 @@ export class Metrics {
 
   constructor(
     private readonly config: MetricsConfig,
-    source: MetricsSource,
+    private readonly source: MetricsSource,
   ) {
     const { registry } = this;
     const { traffic } = source;
@@ -246,8 +249,10 @@ export class Metrics {
       }
     }
     try {
-      const text = await this.registry.metrics();
-      res.writeHead(200, { 'Content-Type': this.registry.contentType });
+      const { text, contentType } = this.source.machine
+        ? await this.source.machine()
+        : { text: await this.registry.metrics(), contentType: this.registry.contentType };
+      res.writeHead(200, { 'Content-Type': contentType });
       res.end(text);
     } catch (error) {
       res.writeHead(500, { 'Content-Type': 'application/json' });

@@ -10,10 +10,12 @@ import type { AppRegistry, RegistryStats } from '../channels/registry';
 import type { ServerConfig } from '../config/config';
 import { DEFAULT_OPERATIONS, type OperationsConfig } from '../config/operations-config';
 import type { Adapter, ChannelSnapshot } from '../scaling/adapter';
+import type { WorkerLink } from '../scaling/machine-adapter';
 import type { ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
 import type { Traffic } from '../shared/traffic';
 import { Dashboard } from './dashboard/dashboard';
+import { answerReports, type MachineMetrics, type MachineReport, ReportTopic } from './machine-reports';
 import { Metrics } from './metrics';
 import { type RetryPolicy, WebhookDispatcher } from './webhooks';
 
@@ -24,6 +26,8 @@ export interface OperationsHost {
   readonly logger: ReverbLogger;
   readonly traffic: Traffic;
   readonly registries: ReadonlyMap<string, AppRegistry>;
+  /** Set in a worker of `--workers N`: metrics and the dashboard show the machine (machine-reports.ts). */
+  readonly worker?: WorkerLink | undefined;
 }
 
 /** Test knobs (the defaults are the documented behaviour). */
@@ -59,6 +63,7 @@ export class Operations {
       traffic.forApp(appId).sessionsReplaced++;
     });
     const appStats = (appId: string): RegistryStats | undefined => host.registries.get(appId)?.stats();
+    const { worker } = host;
     if (this.settings.metrics.enabled) {
       this.metrics = new Metrics(this.settings.metrics, {
         traffic,
@@ -66,6 +71,16 @@ export class Operations {
         localChannels: (appId): Record<string, ChannelSnapshot> =>
           host.registries.get(appId)?.answer({ type: 'channels', appId }) ?? {},
         historyStats: () => adapter.history.stats?.(),
+        ...(worker
+          ? {
+              machine: () =>
+                worker.peer.request<MachineMetrics>(
+                  ReportTopic.machineMetrics,
+                  null,
+                  MACHINE_REPORT_TIMEOUT_MS,
+                ),
+            }
+          : {}),
       });
       this.adapter = this.metrics.instrument(adapter);
     } else {
@@ -102,8 +117,26 @@ export class Operations {
           adapter: this.adapter,
           traffic,
           appStats,
+          ...(worker
+            ? {
+                machine: () =>
+                  worker.peer.request<MachineReport>(
+                    ReportTopic.machineReport,
+                    null,
+                    MACHINE_REPORT_TIMEOUT_MS,
+                  ),
+              }
+            : {}),
         })
       : undefined;
+    if (worker) {
+      const registry = this.metrics?.registry;
+      answerReports(
+        worker,
+        { serverId: host.serverId, traffic, appStats },
+        registry ? () => registry.getMetricsAsJSON() : undefined,
+      );
+    }
   }
 
   /** Serves the metrics (on the main port) and dashboard paths; false for any other path. */
@@ -137,6 +170,9 @@ export class Operations {
     await this.metrics?.close();
   }
 }
+
+/** The primary asks every worker (at most 1 s each): a scrape or a poll waits a little longer at most. */
+const MACHINE_REPORT_TIMEOUT_MS = 3_000;
 
 const PROBLEM_LEVELS: Record<number, 'warn' | 'error'> = { 40: 'warn', 50: 'error', 60: 'error' };
 

@@ -111,6 +111,11 @@ export interface Adapter {
   close(): Promise<void>;
   /** Resolves once the other nodes are reachable (absent: a single node, always ready). */
   ready?(): Promise<void>;
+  /**
+   * Resolves once no state call is waiting for an answer (absent: answers come at once). A stopping
+   * server waits for it before flushing webhooks, since a leave in flight may end in `member_removed`.
+   */
+  settled?(): Promise<void>;
 }
 
 export interface LocalAdapterOptions {

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config/config';
 import type { ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
 import { type Adapter, type AdapterFactory, LocalAdapter } from './adapter';
+import { MachineAdapter, type WorkerLink } from './machine-adapter';
 import { RedisAdapter } from './redis-adapter';
 import { REDIS_CONNECT_TIMEOUT_MS } from './redis-connection';
 
@@ -15,12 +16,26 @@ export interface ClusterHost {
   readonly events: ReverbEvents;
 }
 
-/** One node, or a cluster over Redis when REVERB_SCALING_ENABLED (issue 4). */
+/**
+ * One node; a cluster over Redis when REVERB_SCALING_ENABLED (issue 4), where each worker of
+ * `--workers N` is a node of its own (packages/server/docs/scaling.md, "Workers and Redis"); or,
+ * without Redis, one worker of the machine, sharing through the primary (issue 21).
+ */
 export function adapterFromConfig(
   config: Pick<ServerConfig, 'scaling' | 'apps' | 'history'>,
   host: ClusterHost,
+  worker?: WorkerLink,
 ): AdapterFactory {
   const { scaling, apps } = config;
+  if (!scaling.enabled && worker) {
+    return (node) =>
+      new MachineAdapter(node, worker.peer, {
+        // A dead worker's members left through the primary: webhooks go out from here.
+        onPurged: (member) => host.events.emit('member_removed', member),
+        onApplyError: (error, message) =>
+          host.logger.error({ err: error, type: message.type }, 'applying a machine message failed'),
+      });
+  }
   if (!scaling.enabled) {
     return (node) => new LocalAdapter(node, { memoryBudgetBytes: config.history.memoryBudgetBytes });
   }

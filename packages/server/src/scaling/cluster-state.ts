@@ -165,6 +165,11 @@ export class MemoryClusterState implements ClusterState {
     return count;
   }
 
+  /** The apps with counted subscriptions. */
+  subscribedApps(): Iterable<string> {
+    return this.subscriptions.keys();
+  }
+
   /** Subscription counts of one app, by channel (only channels with subscribers). */
   subscriptionCounts(appId: string): ReadonlyMap<string, number> {
     return this.subscriptions.get(appId) ?? new Map();

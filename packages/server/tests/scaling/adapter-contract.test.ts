@@ -10,6 +10,7 @@ import type { AdapterMessage } from '../../src/scaling/adapter';
 import {
   type ClusterFactory,
   localCluster,
+  machineClusterFactory,
   redisClusterFactory,
   type TestCluster,
 } from '../support/adapters';
@@ -255,6 +256,10 @@ function contract(
 }
 
 contract('LocalAdapter (one node)', localCluster);
+
+// The in-machine adapter of `--workers 3`, over a structured-clone stand-in of the IPC channel
+// (tests/support/adapters.ts); real worker processes run in tests/workers/.
+contract('MachineAdapter (three workers, one primary hub)', machineClusterFactory(3));
 
 let redis: RedisHandle;
 contract(

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { deserialize, serialize } from 'node:v8';
 import { type RedisHandle, waitFor } from '@react-reverb/test-helpers';
 import { pino } from 'pino';
 import {
@@ -16,6 +17,9 @@ import {
   type LocalNode,
   type QueryOf,
 } from '../../src/scaling/adapter';
+import { MachineAdapter } from '../../src/scaling/machine-adapter';
+import { MachineHub, type PurgedMember } from '../../src/scaling/machine-hub';
+import { type Envelope, MachinePeer } from '../../src/scaling/machine-peer';
 import { type AdapterLogger, RedisAdapter, type RedisAdapterOptions } from '../../src/scaling/redis-adapter';
 import { redisConfig } from './redis';
 
@@ -131,5 +135,59 @@ export function redisClusterFactory(redis: () => RedisHandle, size = 3): Cluster
       'nodes to see each other',
     );
     return cluster(nodes, adapters);
+  };
+}
+
+/**
+ * The in-machine adapter of `reverb start --workers N`, in one process: a `MachineHub` (the primary's
+ * side) and `size` worker `MachineAdapter`s. The link is a faithful stand-in for the cluster's IPC
+ * channel with `serialization: 'advanced'`: every batch goes through V8's serializer (what arrives is a
+ * structured clone, never the sender's objects) and arrives in a later turn of the event loop, in order.
+ * The real channel between real processes is tested in tests/workers/.
+ */
+export interface MachineTestCluster extends TestCluster {
+  readonly hub: MachineHub;
+  /** Members the hub told each worker about after a purge (for webhooks). */
+  readonly purged: PurgedMember[][];
+  /** Ends worker `i` as a crash would: its link is cut and the hub purges its share. */
+  crash(i: number): void;
+}
+
+export function machineClusterFactory(size = 3): (apps: readonly string[]) => Promise<MachineTestCluster> {
+  return async (apps) => {
+    const hub = new MachineHub({ logger: recordingLogger().logger });
+    const nodes = Array.from({ length: size }, () => new RecordingNode(apps));
+    const purged: PurgedMember[][] = nodes.map(() => []);
+    const alive = nodes.map(() => true);
+    const later = (deliver: (batch: Envelope[]) => void) => (batch: Envelope[]) => {
+      const copy = deserialize(serialize(batch)) as Envelope[];
+      setImmediate(() => deliver(copy));
+    };
+    const adapters = nodes.map((node, i) => {
+      const workerPeer: MachinePeer = new MachinePeer(
+        later((batch) => {
+          if (alive[i]) hub.receive(i, batch);
+        }),
+      );
+      hub.attach(
+        i,
+        later((batch) => {
+          if (alive[i]) workerPeer.receive(batch);
+        }),
+      );
+      return new MachineAdapter(node, workerPeer, {
+        onPurged: (member) => purged[i]?.push(member),
+      });
+    });
+    const base = cluster(nodes, adapters);
+    return {
+      ...base,
+      hub,
+      purged,
+      crash(i) {
+        alive[i] = false;
+        hub.detach(i);
+      },
+    };
   };
 }

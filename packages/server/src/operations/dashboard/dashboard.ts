@@ -13,10 +13,13 @@ import type { DashboardConfig } from '../../config/operations-config';
 import type { Adapter } from '../../scaling/adapter';
 import { timingSafeEqualText } from '../../shared/secure-compare';
 import type { Traffic } from '../../shared/traffic';
+import { type AppNumbers, type MachineReport, machineNumbers } from '../machine-reports';
 import { dashboardPage } from './page';
 
 /** Presence member lists are fetched for at most this many channels per poll. */
 const MAX_MEMBER_LISTS = 50;
+/** Recent problems listed, over every worker. */
+const MAX_PROBLEMS = 50;
 const COOKIE = 'reverb_dashboard';
 
 export interface DashboardSource {
@@ -25,6 +28,19 @@ export interface DashboardSource {
   readonly adapter: Adapter;
   readonly traffic: Traffic;
   appStats(appId: string): RegistryStats | undefined;
+  /** In a worker of `--workers N`: every worker's numbers, asked through the primary (machine-reports.ts). */
+  machine?: () => Promise<MachineReport>;
+}
+
+/** One worker of the machine, as the dashboard lists it. */
+export interface DashboardWorker {
+  readonly slot: number;
+  readonly pid: number;
+  readonly uptimeSeconds: number;
+  readonly restarts: number;
+  readonly connections: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
 }
 
 export interface DashboardChannel {
@@ -49,6 +65,8 @@ export interface DashboardStats {
     readonly webhookFailures: number;
   }>;
   readonly problems: ReadonlyArray<{ timeMs: number; level: string; message: string; appId?: string }>;
+  /** `--workers N`: the machine's workers (the numbers above are their sums). */
+  readonly workers?: readonly DashboardWorker[];
 }
 
 export class Dashboard {
@@ -149,6 +167,7 @@ export class Dashboard {
 
   async stats(): Promise<DashboardStats> {
     const { adapter, traffic } = this.source;
+    const machine = await this.source.machine?.();
     const apps = await Promise.all(
       this.source.apps.map(async (app) => {
         const snapshots = await adapter.query({ type: 'channels', appId: app.id });
@@ -167,25 +186,43 @@ export class Dashboard {
           }),
         );
         const t = traffic.forApp(app.id);
-        return {
-          id: app.id,
-          key: app.key,
-          connections: this.source.appStats(app.id)?.connections ?? 0,
-          channels,
-          messagesIn: t.messagesIn,
-          messagesOut: t.messagesOut,
-          webhooksDelivered: t.webhooksDelivered,
-          webhookFailures: t.webhookFailures,
-        };
+        const numbers = machine
+          ? machineNumbers(machine, app.id)
+          : {
+              connections: this.source.appStats(app.id)?.connections ?? 0,
+              messagesIn: t.messagesIn,
+              messagesOut: t.messagesOut,
+              webhooksDelivered: t.webhooksDelivered,
+              webhookFailures: t.webhookFailures,
+            };
+        return { id: app.id, key: app.key, ...numbers, channels };
       }),
     );
-    return {
+    const base = {
       serverId: this.source.serverId,
       timeMs: Date.now(),
       uptimeSeconds: (Date.now() - this.startedMs) / 1000,
       apps,
-      problems: [...traffic.recentProblems()],
     };
+    if (!machine) return { ...base, problems: [...traffic.recentProblems()] };
+    const problems = machine.workers
+      .flatMap((w) => w.problems)
+      .sort((a, b) => a.timeMs - b.timeMs)
+      .slice(-MAX_PROBLEMS);
+    const workers = machine.workers.map((w): DashboardWorker => {
+      const all = Object.values(w.apps);
+      const sum = (read: (n: AppNumbers) => number) => all.reduce((total, n) => total + read(n), 0);
+      return {
+        slot: w.slot,
+        pid: w.pid,
+        uptimeSeconds: w.uptimeSeconds,
+        restarts: w.restarts,
+        connections: sum((n) => n.connections),
+        messagesIn: sum((n) => n.messagesIn),
+        messagesOut: sum((n) => n.messagesOut),
+      };
+    });
+    return { ...base, problems, workers };
   }
 }
 

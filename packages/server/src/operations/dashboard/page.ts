@@ -39,6 +39,7 @@ export function dashboardPage(options: { statsUrl: string; nonce: string }): str
 <body>
 <header><h1>Reverb</h1><span class="meta" id="node"></span><span class="status" id="status">connecting…</span></header>
 <main id="apps"></main>
+<main id="workers" hidden><section class="app"><h2>Workers</h2><table class="workers" id="worker-rows"></table></section></main>
 <main><section class="app"><h2>Recent warnings and errors</h2><ul class="problems" id="problems"></ul></section></main>
 <script nonce="${nonce}">
 (() => {
@@ -69,7 +70,11 @@ export function dashboardPage(options: { statsUrl: string; nonce: string }): str
     return svg;
   }
   function render(stats) {
-    document.getElementById('node').textContent = 'node ' + stats.serverId + ' · up ' + Math.round(stats.uptimeSeconds) + ' s';
+    const workers = stats.workers;
+    document.getElementById('node').textContent = workers
+      ? 'machine of ' + workers.length + ' workers · up ' + Math.round(stats.uptimeSeconds) + ' s'
+      : 'node ' + stats.serverId + ' · up ' + Math.round(stats.uptimeSeconds) + ' s';
+    renderWorkers(workers);
     const root = document.getElementById('apps');
     const sections = [];
     for (const app of stats.apps) {
@@ -85,7 +90,7 @@ export function dashboardPage(options: { statsUrl: string; nonce: string }): str
       section.append(el('h2', {}, 'App ' + app.id + ' (' + app.key + ')'));
       const numbers = el('div', { class: 'numbers' });
       numbers.append(
-        number('connections (this node)', app.connections, 'connections'),
+        number(workers ? 'connections (every worker)' : 'connections (this node)', app.connections, 'connections'),
         number('channels', app.channels.length, 'channels'),
         number('messages/s', h.rate.toFixed(1), 'rate'),
         number('messages in', app.messagesIn, 'messages-in'),
@@ -116,6 +121,19 @@ export function dashboardPage(options: { statsUrl: string; nonce: string }): str
     const problems = document.getElementById('problems');
     problems.replaceChildren(...(stats.problems.length === 0 ? [el('li', {}, 'none')] : stats.problems.slice(-15).reverse().map((p) =>
       el('li', { class: p.level }, new Date(p.timeMs).toISOString() + ' ' + p.level + ' ' + (p.appId ? '[' + p.appId + '] ' : '') + p.message))));
+  }
+  function renderWorkers(workers) {
+    const box = document.getElementById('workers');
+    box.hidden = !workers;
+    if (!workers) return;
+    const head = el('tr');
+    for (const name of ['worker', 'pid', 'connections', 'messages in', 'messages out', 'up', 'restarts']) head.append(el('th', {}, name));
+    const rows = workers.map((w) => {
+      const row = el('tr', { 'data-worker': w.slot });
+      for (const value of [w.slot, w.pid, w.connections, w.messagesIn, w.messagesOut, Math.round(w.uptimeSeconds) + ' s', w.restarts]) row.append(el('td', {}, value));
+      return row;
+    });
+    document.getElementById('worker-rows').replaceChildren(head, ...rows);
   }
   async function poll() {
     const status = document.getElementById('status');

@@ -1,0 +1,72 @@
+/**
+ * One worker process of `reverb start --workers N` (the primary: supervisor/primary.ts). It is a whole
+ * server on the shared port; without Redis its adapter shares channels, presence and counts with the
+ * other workers through the primary (scaling/machine-adapter.ts), over the `cluster` IPC channel.
+ *
+ * It tells the primary when it listens (or why it cannot), drains like a single node on SIGTERM or
+ * SIGINT, and drains too when the primary is gone (the IPC channel closed): a worker never outlives
+ * its primary.
+ */
+import type { ServerConfig } from './config/config';
+import { listenFailure, logCrashes, stopOnSignals } from './process-life';
+import type { Envelope } from './scaling/machine-peer';
+import { MachinePeer } from './scaling/machine-peer';
+import { createReverbServer } from './server';
+import type { ControlMessage } from './supervisor/worker-control';
+
+/** Sends to the primary; false when the channel is gone. */
+function toPrimary(message: Envelope[] | ControlMessage, sent?: () => void): void {
+  if (!process.connected || !process.send) {
+    sent?.();
+    return;
+  }
+  process.send(message, undefined, undefined, () => sent?.());
+}
+
+export async function runWorker(config: ServerConfig, slot: number): Promise<void> {
+  let report: (error: unknown, topic: string) => void = () => {};
+  const peer = new MachinePeer(
+    (batch) => toPrimary(batch),
+    (error, topic) => report(error, topic),
+  );
+  const server = createReverbServer(config, { worker: { peer, slot } });
+  report = (error, topic) => server.logger.warn({ err: error, topic }, 'primary link problem');
+  process.on('message', (message: unknown) => {
+    if (Array.isArray(message)) peer.receive(message as Envelope[]);
+  });
+  logCrashes(server.logger);
+
+  try {
+    const { host, port } = await server.listen();
+    toPrimary({ reverb: 'control', type: 'ready', host, port });
+  } catch (error) {
+    const message = listenFailure(config, error);
+    toPrimary({ reverb: 'control', type: 'failed', message }, () => process.exit(1));
+    return;
+  }
+
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info(
+      { why },
+      'worker draining: closing connections with 4200, finishing requests and webhooks',
+    );
+    server.close().then(
+      () => {
+        peer.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        server.logger.error({ err: error }, 'worker shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  stopOnSignals(stop, true);
+  process.once('disconnect', () => {
+    peer.close('the primary is gone');
+    stop('the primary is gone');
+  });
+}
