@@ -149,13 +149,14 @@ async function startPrimary(config: ServerConfig): Promise<void> {
   const primary = new Primary(config, logger);
   logCrashes(logger);
   // Before the start: a worker answers on the port before the last one is up, and a SIGTERM then
-  // must drain them, not kill the primary.
+  // must drain them, not kill the primary. A repeated signal (systemd signals the whole group, a
+  // terminal's Ctrl-C reaches the workers too) never cuts the drain short: it is bounded anyway.
   stopOnSignals((signal) => {
     primary.stop(signal).then((code) => {
       logger.info({ code }, 'stopped');
       process.exit(code);
     });
-  });
+  }, true);
   try {
     logListening(logger, config, await primary.start(), config.workers);
   } catch (error) {

@@ -3,9 +3,9 @@
  * server on the shared port; without Redis its adapter shares channels, presence and counts with the
  * other workers through the primary (scaling/machine-adapter.ts), over the `cluster` IPC channel.
  *
- * It tells the primary when it listens (or why it cannot), drains like a single node on SIGTERM or
- * SIGINT, and drains too when the primary is gone (the IPC channel closed): a worker never outlives
- * its primary.
+ * It tells the primary when it listens (or why it cannot) and drains like a single node on SIGTERM or
+ * SIGINT. A worker never outlives its primary: when the IPC channel closes (the primary was killed),
+ * Node's `cluster` ends the worker at once, and its clients reconnect (1006) to the next server.
  */
 import type { ServerConfig } from './config/config';
 import { listenFailure, logCrashes, stopOnSignals } from './process-life';
@@ -65,8 +65,4 @@ export async function runWorker(config: ServerConfig, slot: number): Promise<voi
     );
   };
   stopOnSignals(stop, true);
-  process.once('disconnect', () => {
-    peer.close('the primary is gone');
-    stop('the primary is gone');
-  });
 }
