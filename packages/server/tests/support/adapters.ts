@@ -151,11 +151,16 @@ export interface MachineTestCluster extends TestCluster {
   readonly purged: PurgedMember[][];
   /** Ends worker `i` as a crash would: its link is cut and the hub purges its share. */
   crash(i: number): void;
+  /** Cuts worker `i`'s link without telling the hub (a worker that hangs). */
+  silence(i: number): void;
 }
 
-export function machineClusterFactory(size = 3): (apps: readonly string[]) => Promise<MachineTestCluster> {
+export function machineClusterFactory(
+  size = 3,
+  hubOptions: { queryTimeoutMs?: number } = {},
+): (apps: readonly string[]) => Promise<MachineTestCluster> {
   return async (apps) => {
-    const hub = new MachineHub({ logger: recordingLogger().logger });
+    const hub = new MachineHub({ logger: recordingLogger().logger, ...hubOptions });
     const nodes = Array.from({ length: size }, () => new RecordingNode(apps));
     const purged: PurgedMember[][] = nodes.map(() => []);
     const alive = nodes.map(() => true);
@@ -187,6 +192,9 @@ export function machineClusterFactory(size = 3): (apps: readonly string[]) => Pr
       crash(i) {
         alive[i] = false;
         hub.detach(i);
+      },
+      silence(i) {
+        alive[i] = false;
       },
     };
   };
