@@ -23,13 +23,23 @@ function toPrimary(message: Envelope[] | ControlMessage, sent?: () => void): voi
   process.send(message, undefined, undefined, () => sent?.());
 }
 
+/**
+ * REVERB_MAX_CONNECTIONS is the machine's: each worker takes its share (the primary hands connections
+ * round robin, so the shares fill evenly), slot by slot so the shares add up to exactly the setting.
+ */
+export function connectionShare(max: number | null, workers: number, slot: number): number | null {
+  if (max === null) return null;
+  return Math.floor(max / workers) + (slot <= max % workers ? 1 : 0);
+}
+
 export async function runWorker(config: ServerConfig, slot: number): Promise<void> {
   let report: (error: unknown, topic: string) => void = () => {};
   const peer = new MachinePeer(
     (batch) => toPrimary(batch),
     (error, topic) => report(error, topic),
   );
-  const server = createReverbServer(config, { worker: { peer, slot } });
+  const share = { ...config, maxConnections: connectionShare(config.maxConnections, config.workers, slot) };
+  const server = createReverbServer(share, { worker: { peer, slot } });
   report = (error, topic) => server.logger.warn({ err: error, topic }, 'primary link problem');
   process.on('message', (message: unknown) => {
     if (Array.isArray(message)) peer.receive(message as Envelope[]);

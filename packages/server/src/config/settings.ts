@@ -100,7 +100,7 @@ export const SERVER_SETTINGS = group('Server', 'server', {
     env: 'REVERB_MAX_CONNECTIONS',
     parse: limit,
     default: null,
-    doc: 'connections for the whole node (4100 Over capacity beyond)',
+    doc: 'connections for the whole node (4100 Over capacity beyond); with `--workers N` each worker takes an Nth',
   }),
   maxBufferedBytes: setting({
     file: 'max_buffered_bytes',

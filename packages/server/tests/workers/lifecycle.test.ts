@@ -11,13 +11,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_APP, DEMO_APP_CONFIG, freePort, type ServerHandle, waitFor } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
+import { connectionShare } from '../../src/worker';
 import { joinPresence } from '../support/auth';
 import { cleanupAfterEach } from '../support/cleanup';
 import { runCli } from '../support/cli';
 import { signedPath } from '../support/http';
-import { PUSHER_JS_QUERY, type RawClient } from '../support/raw-client';
+import { dataOf, type Frame, PUSHER_JS_QUERY, RawClient } from '../support/raw-client';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { childPids, clientsOnDistinctWorkers, startWorkers } from '../support/workers';
+import { childPids, clientsOnDistinctWorkers, startWorkers, workerOf } from '../support/workers';
 
 const defer = cleanupAfterEach();
 
@@ -96,6 +97,38 @@ describe('processes', () => {
       return;
     }
     await waitFor(() => childPids(server.process.pid as number).length === cores, 5_000, `${cores} workers`);
+  });
+});
+
+describe('the machine’s REVERB_MAX_CONNECTIONS', () => {
+  it('is shared out: the workers’ shares add up to the setting', () => {
+    const shares = (max: number, workers: number) =>
+      Array.from({ length: workers }, (_, i) => connectionShare(max, workers, i + 1));
+    expect(shares(10, 3)).toEqual([4, 3, 3]);
+    expect(shares(2, 2)).toEqual([1, 1]);
+    expect(shares(1, 2)).toEqual([1, 0]);
+    expect(connectionShare(null, 4, 1)).toBeNull();
+  });
+
+  it('refuses the connection beyond the machine’s limit with 4100', async () => {
+    const server = await start(2, { env: { REVERB_MAX_CONNECTIONS: '2' } });
+    const url = `${server.wsUrl}/app/${DEMO_APP.key}?${PUSHER_JS_QUERY}`;
+    // The primary's round robin also counted the start's health checks: try until both shares fill.
+    const accepted: RawClient[] = [];
+    const refused: RawClient[] = [];
+    for (let tries = 0; accepted.length < 2 && tries < 10; tries++) {
+      const c = await RawClient.open(url);
+      (c.frames[0]?.event === 'pusher:connection_established' ? accepted : refused).push(c);
+    }
+    expect(accepted).toHaveLength(2);
+    const workers = await Promise.all(accepted.map((c) => workerOf(server, c.socketId)));
+    expect(new Set(workers.map((w) => w.slot)).size).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      const beyond = await RawClient.open(url);
+      refused.push(beyond);
+      expect(dataOf(beyond.frames[0] as Frame)).toMatchObject({ code: 4100 });
+    }
+    for (const c of [...accepted, ...refused]) c.ws.terminate();
   });
 });
 
