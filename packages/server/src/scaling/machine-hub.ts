@@ -104,6 +104,8 @@ export class MachineHub {
   readonly sessions = new MemorySessionState();
   private readonly sweeper: NodeJS.Timeout;
   private readonly peers = new Map<number, MachinePeer>();
+  /** Workers whose server is built and listening: only they are asked questions and told of purges. */
+  private readonly listening = new Set<number>();
   private readonly extraHandlers = new Map<string, HubRequestHandler>();
   /** Webhook notices waiting for a live worker (every worker was down when they were purged). */
   private unannounced: PurgedMember[] = [];
@@ -118,9 +120,9 @@ export class MachineHub {
     this.sweeper.unref();
   }
 
-  /** The live workers' ids. */
+  /** The listening workers' ids. */
   get workerIds(): number[] {
-    return [...this.peers.keys()];
+    return [...this.listening];
   }
 
   /** The owner answers requests on `topic` itself (before any worker is attached). */
@@ -151,11 +153,21 @@ export class MachineHub {
       peer.handle(topic, (body) => handler(workerId, body));
     }
     this.peers.set(workerId, peer);
+    return peer;
+  }
+
+  /**
+   * The worker listens: from now on it answers questions and may fire the webhooks of a purge. (Until
+   * then its requests are served, but it may not have its handlers yet.)
+   */
+  markListening(workerId: number): void {
+    const peer = this.peers.get(workerId);
+    if (!peer) return;
+    this.listening.add(workerId);
     if (this.unannounced.length > 0) {
       peer.send(Topic.purged, this.unannounced);
       this.unannounced = [];
     }
-    return peer;
   }
 
   /** A batch from worker `workerId`. */
@@ -168,6 +180,7 @@ export class MachineHub {
     const peer = this.peers.get(workerId);
     if (!peer) return;
     this.peers.delete(workerId);
+    this.listening.delete(workerId);
     peer.close('the worker exited');
     const { ended, counts } = this.state.purge(workerId);
     const purged: PurgedMember[] = [];
@@ -194,14 +207,15 @@ export class MachineHub {
       this.deliverToAll({ type: 'broadcast', appId, channel, frame });
     }
     if (purged.length === 0) return;
-    const [first] = this.peers.values();
-    if (first) first.send(Topic.purged, purged);
+    const [announcer] = this.listening;
+    if (announcer !== undefined) this.peers.get(announcer)?.send(Topic.purged, purged);
     else this.unannounced.push(...purged);
   }
 
-  /** Asks every live worker; resolves with the answers that came within the timeout, by worker. */
+  /** Asks every listening worker; resolves with the answers that came within the timeout, by worker. */
   async askAll(topic: string, body: unknown): Promise<{ workerId: number; answer: unknown }[]> {
-    const asked = [...this.peers].map(async ([workerId, peer]) => {
+    const asked = [...this.listening].map(async (workerId) => {
+      const peer = this.peers.get(workerId) as MachinePeer;
       try {
         return { workerId, answer: await peer.request(topic, body, this.queryTimeoutMs) };
       } catch (error) {

@@ -150,8 +150,15 @@ export class Primary {
     this.slotByWorker.set(worker.id, slot);
     // Attached before the worker listens: its first connection's state calls must find the hub.
     this.hub.attach(worker.id, (batch: Envelope[]) => {
-      if (worker.isConnected()) worker.send(batch);
+      if (!worker.isConnected()) return;
+      worker.send(batch, undefined, undefined, (error: Error | null) => {
+        if (error) this.logger.debug({ err: error, worker: slot.slot }, 'a batch did not reach a worker');
+      });
     });
+    // A send failing as the worker dies is reported on the worker: logged, never a crash of the primary.
+    worker.on('error', (error) =>
+      this.logger.warn({ err: error, worker: slot.slot }, 'worker channel error'),
+    );
     worker.on('message', (message: unknown) => {
       if (Array.isArray(message)) this.hub.receive(worker.id, message as Envelope[]);
       else if (isControlMessage(message)) this.control(slot, worker, message);
@@ -173,6 +180,7 @@ export class Primary {
       return;
     }
     this.logger.debug({ worker: slot.slot, pid: worker.process.pid }, 'worker listening');
+    this.hub.markListening(worker.id);
     const startup = this.startup;
     if (!startup) return;
     startup.ready.add(slot.slot);

@@ -8,8 +8,9 @@
 import { encodeChannelEvent } from '@react-reverb/core/protocol';
 import { waitFor } from '@react-reverb/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MachineHub, Topic } from '../../src/scaling/machine-hub';
 import { type Envelope, MachineLinkError, MachinePeer } from '../../src/scaling/machine-peer';
-import { type MachineTestCluster, machineClusterFactory } from '../support/adapters';
+import { type MachineTestCluster, machineClusterFactory, recordingLogger } from '../support/adapters';
 
 const APP = 'app-1';
 let c: MachineTestCluster | undefined;
@@ -94,6 +95,31 @@ describe('a dead worker’s share of the machine', () => {
     expect(await c.on(1).state.reserveConnection(APP, 1)).toBe(false);
     expect(await c.on(0).state.countSubscription(APP, 'ch', 1)).toBe(1);
     expect(await c.on(1).state.countSubscription(APP, 'ch', -1)).toBe(1);
+  });
+});
+
+describe('the purge notice (webhooks) when no other worker listens', () => {
+  it('waits for the next worker that listens, and goes to it alone', async () => {
+    const hub = new MachineHub({ logger: recordingLogger().logger });
+    const notices: unknown[][] = [[], []];
+    const connect = (id: number) => {
+      const worker = new MachinePeer((batch) => setImmediate(() => hub.receive(id, structuredClone(batch))));
+      worker.listen(Topic.purged, (body) => notices[id]?.push(...(body as unknown[])));
+      hub.attach(id, (batch) => setImmediate(() => worker.receive(structuredClone(batch))));
+      return worker;
+    };
+    const dying = connect(0);
+    hub.markListening(0);
+    const call = { target: 'state', method: 'joinPresence', args: [APP, 'presence-a', 'u', null, null] };
+    expect(await dying.request(Topic.call, call)).toBe('first');
+    hub.detach(0);
+    connect(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(notices[1]).toEqual([]);
+    hub.markListening(1);
+    await waitFor(() => notices[1]?.length === 1, 1_000, 'the notice');
+    expect(notices[1]).toEqual([{ appId: APP, channel: 'presence-a', userId: 'u' }]);
+    expect(notices[0]).toEqual([]);
   });
 });
 

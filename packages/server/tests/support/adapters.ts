@@ -180,9 +180,11 @@ export function machineClusterFactory(
           if (alive[i]) workerPeer.receive(batch);
         }),
       );
-      return new MachineAdapter(node, workerPeer, {
+      const adapter = new MachineAdapter(node, workerPeer, {
         onPurged: (member) => purged[i]?.push(member),
       });
+      hub.markListening(i);
+      return adapter;
     });
     const base = cluster(nodes, adapters);
     return {
