@@ -161,7 +161,8 @@ async function startPrimary(config: ServerConfig): Promise<void> {
     logListening(logger, config, await primary.start(), config.workers);
   } catch (error) {
     primary.abort();
-    fail((error as Error).message);
+    // A bind that failed in the primary has its errno; a worker's failure comes already worded.
+    fail((error as NodeJS.ErrnoException).code ? listenFailure(config, error) : (error as Error).message);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, ListenOptions } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, PusherEvent } from '@react-reverb/core/protocol';
 import type { WebSocketServer } from 'ws';
@@ -238,7 +238,11 @@ class ReverbServerImpl implements ReverbServer {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.http.once('error', onError);
-      this.http.listen(this.config.port, this.config.host, () => {
+      // A worker with SO_REUSEPORT binds its own socket (`exclusive`), not the primary's shared one.
+      const where: ListenOptions & { reusePort?: boolean } = this.worker?.reusePort
+        ? { port: this.config.port, host: this.config.host, reusePort: true, exclusive: true }
+        : { port: this.config.port, host: this.config.host };
+      this.http.listen(where, () => {
         this.http.off('error', onError);
         this.http.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
         const address = this.http.address() as AddressInfo;

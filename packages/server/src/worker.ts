@@ -12,7 +12,7 @@ import { listenFailure, logCrashes, stopOnSignals } from './process-life';
 import type { Envelope } from './scaling/machine-peer';
 import { MachinePeer } from './scaling/machine-peer';
 import { createReverbServer } from './server';
-import type { ControlMessage } from './supervisor/worker-control';
+import { type ControlMessage, reusePortAvailable } from './supervisor/worker-control';
 
 /** Sends to the primary; false when the channel is gone. */
 function toPrimary(message: Envelope[] | ControlMessage, sent?: () => void): void {
@@ -39,7 +39,8 @@ export async function runWorker(config: ServerConfig, slot: number): Promise<voi
     (error, topic) => report(error, topic),
   );
   const share = { ...config, maxConnections: connectionShare(config.maxConnections, config.workers, slot) };
-  const server = createReverbServer(share, { worker: { peer, slot } });
+  const reusePort = reusePortAvailable(config.port);
+  const server = createReverbServer(share, { worker: { peer, slot, reusePort } });
   report = (error, topic) => server.logger.warn({ err: error, topic }, 'primary link problem');
   process.on('message', (message: unknown) => {
     if (Array.isArray(message)) peer.receive(message as Envelope[]);

@@ -32,6 +32,8 @@ import type { SessionState } from './sessions';
 export interface WorkerLink {
   readonly peer: MachinePeer;
   readonly slot: number;
+  /** Bind the port with `SO_REUSEPORT` (supervisor/worker-control.ts), not through the primary. */
+  readonly reusePort?: boolean;
 }
 
 export interface MachineAdapterOptions {

@@ -16,13 +16,14 @@
  *   (machine-reports.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import type { ServerConfig } from '../config/config';
 import { writePidFile } from '../operations/shutdown';
 import { MachineHub } from '../scaling/machine-hub';
 import type { Envelope } from '../scaling/machine-peer';
 import type { ReverbLogger } from '../shared/logger';
 import { answerMachineReports } from './machine-reports';
-import { type ControlMessage, isControlMessage, WORKER_SLOT_ENV } from './worker-control';
+import { type ControlMessage, isControlMessage, reusePortAvailable, WORKER_SLOT_ENV } from './worker-control';
 
 /** A worker that ran this long before exiting is restarted at once; sooner, after a growing pause. */
 const HEALTHY_RUN_MS = 10_000;
@@ -82,7 +83,9 @@ export class Primary {
   }
 
   /** Forks every worker; resolves once all listen, rejects with the first one's start error. */
-  start(): Promise<PrimaryResult> {
+  async start(): Promise<PrimaryResult> {
+    // SO_REUSEPORT would let a second server on this port share it silently: the port must be free.
+    if (reusePortAvailable(this.config.port)) await portIsFree(this.config.host, this.config.port);
     // Workers run this same command line; V8 serialization keeps `undefined`, Sets and Maps.
     cluster.setupPrimary({ serialization: 'advanced' });
     return new Promise<PrimaryResult>((resolve, reject) => {
@@ -223,4 +226,13 @@ export class Primary {
     );
     slot.retry = setTimeout(() => this.fork(slot), pauseMs);
   }
+}
+
+/** Binds the port without SO_REUSEPORT and lets it go: rejects (EADDRINUSE) when anything holds it. */
+function portIsFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_APP, DEMO_APP_CONFIG, freePort, type ServerHandle, waitFor } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
+import { reusePortAvailable } from '../../src/supervisor/worker-control';
 import { connectionShare } from '../../src/worker';
 import { joinPresence } from '../support/auth';
 import { cleanupAfterEach } from '../support/cleanup';
@@ -97,6 +98,37 @@ describe('processes', () => {
       return;
     }
     await waitFor(() => childPids(server.process.pid as number).length === cores, 5_000, `${cores} workers`);
+  });
+});
+
+describe('how the workers share the port', () => {
+  it('each binds it with SO_REUSEPORT where Node has it (22.12+, 23.1+, on Linux), else through the primary', () => {
+    const at = (version: string, platform: NodeJS.Platform = 'linux', port = 8080) =>
+      reusePortAvailable(port, version, platform);
+    expect([at('20.19.0'), at('22.11.0'), at('22.12.0'), at('23.0.0'), at('23.1.0'), at('24.0.0')]).toEqual([
+      false,
+      false,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    expect(at('24.0.0', 'darwin')).toBe(false);
+    // Port 0 would give each worker a port of its own.
+    expect(at('24.0.0', 'linux', 0)).toBe(false);
+  });
+
+  it('a second server on a port the workers hold is refused, whichever way they hold it', async () => {
+    const server = await start(2);
+    await waitFor(() => server.output().includes('Reverb server listening'), 5_000, 'the listening line');
+    const result = runCli(['start', '--host', '127.0.0.1', '--port', String(server.port), '--workers', '2'], {
+      REVERB_APP_ID: '1',
+      REVERB_APP_KEY: 'k',
+      REVERB_APP_SECRET: 's',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`REVERB_SERVER_PORT ${server.port} is already in use`);
+    expect((await fetch(`${server.httpUrl}/up`)).ok).toBe(true);
   });
 });
 
