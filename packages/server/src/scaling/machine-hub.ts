@@ -87,6 +87,7 @@ export interface MachineHubOptions {
     warn(details: Record<string, unknown>, message: string): void;
   };
   readonly queryTimeoutMs?: number;
+  /** The machine's clock (tests move it): cache TTLs, history and session memory. */
   readonly now?: () => number;
   /** REVERB_HISTORY_MEMORY_BUDGET: bytes of channel history the machine keeps (one budget for all). */
   readonly historyBudgetBytes?: number;
@@ -101,7 +102,7 @@ export type HubRequestHandler = (workerId: number, body: unknown) => unknown;
 export class MachineHub {
   readonly state: MachineState;
   readonly history: MemoryHistory;
-  readonly sessions = new MemorySessionState();
+  readonly sessions: MemorySessionState;
   private readonly sweeper: NodeJS.Timeout;
   private readonly peers = new Map<number, MachinePeer>();
   /** Workers whose server is built and listening: only they are asked questions and told of purges. */
@@ -114,9 +115,11 @@ export class MachineHub {
   constructor(private readonly options: MachineHubOptions) {
     this.state = new MachineState(options.now);
     this.queryTimeoutMs = options.queryTimeoutMs ?? MACHINE_QUERY_TIMEOUT_MS;
+    const now = options.now ?? Date.now;
     const budget = options.historyBudgetBytes;
-    this.history = new MemoryHistory(budget === undefined ? {} : { memoryBudgetBytes: budget });
-    this.sweeper = setInterval(() => this.history.sweep(Date.now()), HISTORY_SWEEP_MS);
+    this.history = new MemoryHistory({ now, ...(budget === undefined ? {} : { memoryBudgetBytes: budget }) });
+    this.sessions = new MemorySessionState(now);
+    this.sweeper = setInterval(() => this.history.sweep(now()), HISTORY_SWEEP_MS);
     this.sweeper.unref();
   }
 

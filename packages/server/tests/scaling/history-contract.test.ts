@@ -8,6 +8,7 @@ import { positionFrame } from '@react-reverb/core/protocol';
 import { type RedisHandle, startRedis } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppendOptions } from '../../src/scaling/history';
+import { machineWorkerAdapter } from '../support/adapters';
 import {
   APP,
   CURRENT_SOCKET,
@@ -269,6 +270,19 @@ function contract(name: string, open: () => Promise<StoreUnderTest>) {
 }
 
 contract('MemoryHistory', async () => memoryStore());
+
+// A worker of `--workers N` reads (and could append) through the primary's MemoryHistory.
+contract('MemoryHistory through the primary (a worker’s adapter.history)', async () => {
+  const clock = { now: 1_700_000_000_000 };
+  const machine = await machineWorkerAdapter(clock);
+  return {
+    store: machine.on(0).history,
+    advance: async (ms) => {
+      clock.now += ms;
+    },
+    close: () => machine.close(),
+  };
+});
 
 let redis: RedisHandle;
 describe('on a real redis-server', () => {

@@ -14,6 +14,7 @@ import {
   MemorySessionState,
   type SessionState,
 } from '../../src/scaling/sessions';
+import { machineWorkerAdapter } from '../support/adapters';
 
 /** Long enough that nothing expires during a test that does not wait on purpose. */
 const LONG = 600_000;
@@ -45,6 +46,25 @@ const implementations: [string, () => Harness][] = [
         state: new MemorySessionState(() => now),
         advance: async (ms) => {
           now += ms;
+        },
+      };
+    },
+  ],
+  [
+    // A worker of `--workers N` claims through the primary's MemorySessionState.
+    'MemorySessionState through the primary (a worker’s adapter.sessions)',
+    () => {
+      const clock = { now: 1_700_000_000_000 };
+      const machine = machineWorkerAdapter(clock);
+      const state: SessionState = {
+        claim: async (...args) => (await machine).on(0).sessions.claim(...args),
+        endOthers: async (...args) => (await machine).on(0).sessions.endOthers(...args),
+        peek: async (...args) => (await machine).on(0).sessions.peek(...args),
+      };
+      return {
+        state,
+        advance: async (ms) => {
+          clock.now += ms;
         },
       };
     },

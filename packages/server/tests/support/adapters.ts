@@ -157,7 +157,7 @@ export interface MachineTestCluster extends TestCluster {
 
 export function machineClusterFactory(
   size = 3,
-  hubOptions: { queryTimeoutMs?: number } = {},
+  hubOptions: { queryTimeoutMs?: number; now?: () => number } = {},
 ): (apps: readonly string[]) => Promise<MachineTestCluster> {
   return async (apps) => {
     const hub = new MachineHub({ logger: recordingLogger().logger, ...hubOptions });
@@ -200,4 +200,12 @@ export function machineClusterFactory(
       },
     };
   };
+}
+
+/**
+ * One worker's `adapter` of a machine whose primary runs on `clock` (for the store contracts: the
+ * history and the session state a worker reaches through the primary).
+ */
+export async function machineWorkerAdapter(clock: { now: number }): Promise<MachineTestCluster> {
+  return machineClusterFactory(1, { now: () => clock.now })(['app-1', 'app-2']);
 }

@@ -132,6 +132,9 @@ describe('a worker killed under load', () => {
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^reverb_worker_restarts_total 1$/m);
     expect(metrics).toMatch(/^reverb_workers 2$/m);
+    // The machine's history lives in the primary: its gauges come once, from there (the presence room's stream).
+    expect(metrics.match(/^reverb_history_streams (\d+)$/gm)).toHaveLength(1);
+    expect(Number(/^reverb_history_streams (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     const stats = (await (await fetch(`${server.httpUrl}/dashboard/stats.json?token=dash`)).json()) as {
       workers: { restarts: number; connections: number }[];
     };

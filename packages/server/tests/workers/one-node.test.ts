@@ -11,10 +11,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { joinPresence, joinPrivate, sdkFor, signIn } from '../support/auth';
 import { channelInfo, getJson } from '../support/http-api';
 import { dataOf, PUSHER_JS_QUERY, RawClient } from '../support/raw-client';
+import { expectContiguous, ns, RecoveringClient, triggerRange } from '../support/recovery';
+import { expectReplaced, signedInAndOpen, signInSession } from '../support/sessions';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { clientsOnDistinctWorkers, startWorkers } from '../support/workers';
+import { clientsOnDistinctWorkers, startWorkers, type WorkerOfSocket, workerOf } from '../support/workers';
 
 const QUOTA_APP = { id: 'quota', key: 'quota-key', secret: 'quota-secret', max_connections: 3 };
+const SESSION_APP = { id: 'sessions', key: 'session-key', secret: 'session-secret', single_session: true };
 
 let server: ServerHandle;
 let hooks: WebhookReceiver;
@@ -28,6 +31,17 @@ async function onBothWorkers(): Promise<[RawClient, RawClient]> {
   const [a, b] = (await clientsOnDistinctWorkers(server, url())).map(({ client }) => client);
   opened.push(a as RawClient, b as RawClient);
   return [a as RawClient, b as RawClient];
+}
+
+/** Connects `client` again and again until its connection lands on the worker with `pid`. */
+async function connectOn(client: RecoveringClient, pid: number): Promise<void> {
+  for (let tries = 0; tries < 20; tries++) {
+    const c = await client.connect();
+    if ((await workerOf(server, c.socketId)).pid === pid) return;
+    c.ws.terminate();
+    client.socketIds.pop();
+  }
+  throw new Error(`no connection landed on worker ${pid}`);
 }
 
 beforeAll(async () => {
@@ -44,6 +58,7 @@ beforeAll(async () => {
         ],
       },
       QUOTA_APP,
+      SESSION_APP,
     ],
   });
   sdk = sdkFor({ app: server.app, port: server.port });
@@ -64,8 +79,10 @@ describe('one node to the outside, from two workers', () => {
     const [a, b] = await onBothWorkers();
     await joinPresence(server, a, room, 'ada', { name: 'Ada' });
     const joined = await joinPresence(server, b, room, 'bob');
-    expect(dataOf(joined)).toEqual({
-      presence: { ids: ['ada', 'bob'], hash: { ada: { name: 'Ada' }, bob: null }, count: 2 },
+    expect(dataOf(joined).presence).toEqual({
+      ids: ['ada', 'bob'],
+      hash: { ada: { name: 'Ada' }, bob: null },
+      count: 2,
     });
     expect(dataOf(await a.nextEvent('pusher_internal:member_added', room))).toEqual({ user_id: 'bob' });
 
@@ -184,6 +201,45 @@ describe('one node to the outside, from two workers', () => {
     opened.push(fourth);
     expect(fourth.frames[0]).toMatchObject({ event: 'pusher:error' });
     expect(dataOf(fourth.frames[0] as never)).toMatchObject({ code: 4004 });
+  });
+
+  it('recovery: positions are the machine’s, and a client cut on one worker recovers on the other', async () => {
+    const channel = 'private-recovered';
+    const [onFirst, onSecond] = await clientsOnDistinctWorkers(server, url());
+    const firstPid = (onFirst as { worker: WorkerOfSocket }).worker.pid;
+    const secondPid = (onSecond as { worker: WorkerOfSocket }).worker.pid;
+    for (const { client } of [onFirst, onSecond] as { client: RawClient }[]) client.close();
+    const watcher = new RecoveringClient(server, url());
+    await connectOn(watcher, secondPid);
+    await watcher.subscribe(channel);
+    const recovering = new RecoveringClient(server, url());
+    await connectOn(recovering, firstPid);
+    await recovering.subscribe(channel);
+    await triggerRange(sdk, channel, 0, 10);
+    const before = await recovering.received(channel, 10);
+    // Both workers send the same positions: one stream for the machine.
+    const seen = (await watcher.received(channel, 10)).map((e) => [e.epoch, e.offset]);
+    expect(before.map((e) => [e.epoch, e.offset])).toEqual(seen);
+
+    recovering.client.destroy();
+    await triggerRange(sdk, channel, 10, 20);
+    await connectOn(recovering, secondPid);
+    const answer = await recovering.subscribe(channel, 'recover');
+    expect(answer.recovery).toEqual({ recovered: true, replayed: 10 });
+    const after = await recovering.received(channel, 10);
+    expect(ns(after)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    expectContiguous(after, before[0]?.epoch as string, (before.at(-1)?.offset as number) + 1);
+    for (const c of [watcher, recovering]) c.client.ws.terminate();
+  });
+
+  it('single session: a sign-in on one worker replaces the session signed in on the other', async () => {
+    const [a, b] = (await clientsOnDistinctWorkers(server, url(SESSION_APP.key))).map(({ client }) => client);
+    opened.push(a as RawClient, b as RawClient);
+    const target = { app: SESSION_APP, port: server.port };
+    await signInSession(target, a as RawClient, 'u-session', 'laptop');
+    await signInSession(target, b as RawClient, 'u-session', 'phone');
+    await expectReplaced(a as RawClient);
+    expect(signedInAndOpen(b as RawClient)).toBe(true);
   });
 
   it('webhooks go out once for the machine: occupied, member_added, member_removed, vacated', async () => {
