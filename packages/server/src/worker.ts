@@ -47,15 +47,6 @@ export async function runWorker(config: ServerConfig, slot: number): Promise<voi
   });
   logCrashes(server.logger);
 
-  try {
-    const { host, port } = await server.listen();
-    toPrimary({ reverb: 'control', type: 'ready', host, port });
-  } catch (error) {
-    const message = listenFailure(config, error);
-    toPrimary({ reverb: 'control', type: 'failed', message }, () => process.exit(1));
-    return;
-  }
-
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
@@ -75,5 +66,15 @@ export async function runWorker(config: ServerConfig, slot: number): Promise<voi
       },
     );
   };
+  // Before listening: a stop may come while the worker still waits for Redis or binds the port.
   stopOnSignals(stop, true);
+
+  try {
+    const { host, port } = await server.listen();
+    toPrimary({ reverb: 'control', type: 'ready', host, port, serverId: server.serverId });
+  } catch (error) {
+    if (stopping) return; // closed before it listened: the drain exits
+    const message = listenFailure(config, error);
+    toPrimary({ reverb: 'control', type: 'failed', message }, () => process.exit(1));
+  }
 }

@@ -7,6 +7,7 @@ import type { ReverbEvents } from '../shared/hooks';
 import type { ReverbLogger } from '../shared/logger';
 import { type Adapter, type AdapterFactory, LocalAdapter } from './adapter';
 import { MachineAdapter, type WorkerLink } from './machine-adapter';
+import { Topic } from './machine-hub';
 import { RedisAdapter } from './redis-adapter';
 import { REDIS_CONNECT_TIMEOUT_MS } from './redis-connection';
 
@@ -53,6 +54,11 @@ export function adapterFromConfig(
     });
     // A dead node's members leave through the node that purged it: webhooks go out from here.
     adapter.on('member_purged', (removed) => host.events.emit('member_removed', removed));
+    // A worker of `--workers N`: the primary names the machine's dead workers, purged at once.
+    worker?.peer.listen(
+      Topic.nodeGone,
+      (body) => void adapter.purgeDeadNode((body as { nodeId: string }).nodeId),
+    );
     return adapter;
   };
 }

@@ -80,6 +80,11 @@ export const Topic = {
   answer: 'answer',
   /** primary → worker, message: `PurgedMember[]` left with a dead worker (webhooks). */
   purged: 'purged',
+  /**
+   * primary → worker, message `{nodeId}`: with Redis, a worker (a node of the cluster) died; the one
+   * told purges it at once instead of after its heartbeats lapse.
+   */
+  nodeGone: 'node-gone',
 } as const;
 
 export interface MachineHubOptions {
@@ -213,6 +218,14 @@ export class MachineHub {
     const [announcer] = this.listening;
     if (announcer !== undefined) this.peers.get(announcer)?.send(Topic.purged, purged);
     else this.unannounced.push(...purged);
+  }
+
+  /** Sends `body` on `topic` to one listening worker (none listening: dropped). */
+  tellOne(topic: string, body: unknown): boolean {
+    const [workerId] = this.listening;
+    const peer = workerId === undefined ? undefined : this.peers.get(workerId);
+    peer?.send(topic, body);
+    return peer !== undefined;
   }
 
   /** Asks every listening worker; resolves with the answers that came within the timeout, by worker. */

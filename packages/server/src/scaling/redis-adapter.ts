@@ -164,6 +164,11 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     return this.readyPromise;
   }
 
+  /** Purges `nodeId` now: it is known to be dead (a worker of `--workers N` that exited). */
+  purgeDeadNode(nodeId: string): Promise<void> {
+    return this.liveness.purgeDead(nodeId);
+  }
+
   stats(): RedisAdapterStats {
     return {
       connected: this.link.healthy,

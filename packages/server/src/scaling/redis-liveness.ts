@@ -108,6 +108,19 @@ export class RedisLiveness {
     clearInterval(this.timer);
   }
 
+  /**
+   * Purges a node known to be dead without waiting for its heartbeats to lapse (the primary of
+   * `--workers N` saw the worker exit). Does nothing when another node purged it first.
+   */
+  async purgeDead(nodeId: string): Promise<void> {
+    if (nodeId === this.options.nodeId || this.stopped || !this.options.link.ready) return;
+    try {
+      await this.purge(nodeId);
+    } catch (error) {
+      this.options.link.fail('purging a dead node', error);
+    }
+  }
+
   /** Leaves the cluster cleanly: members only this node held are removed everywhere, with member_removed. */
   async leave(): Promise<void> {
     await this.purge(this.options.nodeId);

@@ -19,7 +19,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import type { ServerConfig } from '../config/config';
 import { writePidFile } from '../operations/shutdown';
-import { MachineHub } from '../scaling/machine-hub';
+import { MachineHub, Topic } from '../scaling/machine-hub';
 import type { Envelope } from '../scaling/machine-peer';
 import type { ReverbLogger } from '../shared/logger';
 import { answerMachineReports } from './machine-reports';
@@ -35,6 +35,8 @@ const EXIT_GRACE_MS = 5_000;
 interface Slot {
   readonly slot: number;
   worker: Worker | undefined;
+  /** The live worker's server id (its node id with Redis). */
+  serverId: string | undefined;
   startedMs: number;
   restarts: number;
   /** Failures in a row that came soon after a start. */
@@ -69,6 +71,7 @@ export class Primary {
     this.slots = Array.from({ length: config.workers }, (_, i) => ({
       slot: i + 1,
       worker: undefined,
+      serverId: undefined,
       startedMs: 0,
       restarts: 0,
       quickFailures: 0,
@@ -183,6 +186,7 @@ export class Primary {
       return;
     }
     this.logger.debug({ worker: slot.slot, pid: worker.process.pid }, 'worker listening');
+    slot.serverId = message.serverId;
     this.hub.markListening(worker.id);
     const startup = this.startup;
     if (!startup) return;
@@ -196,9 +200,15 @@ export class Primary {
   private exited(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     this.slotByWorker.delete(worker.id);
     this.hub.detach(worker.id);
-    if (slot.worker === worker) slot.worker = undefined;
+    const nodeId = slot.serverId;
+    // Only a worker that listened had clients to drain; one stopped while it started had none.
+    const listened = nodeId !== undefined;
+    if (slot.worker === worker) {
+      slot.worker = undefined;
+      slot.serverId = undefined;
+    }
     if (this.stopping) {
-      if (code !== 0) {
+      if (code !== 0 && listened) {
         this.failedDrains++;
         this.logger.error(
           { worker: slot.slot, pid: worker.process.pid, code, signal },
@@ -207,6 +217,9 @@ export class Primary {
       }
       return;
     }
+    // With Redis the worker was a node of the cluster: another worker purges it now (a worker that
+    // stopped cleanly already left; the purge then finds nothing).
+    if (this.config.scaling.enabled && nodeId !== undefined) this.hub.tellOne(Topic.nodeGone, { nodeId });
     if (this.startup) {
       // A worker that dies before listening stops the start: the same would happen again.
       const { reject } = this.startup;

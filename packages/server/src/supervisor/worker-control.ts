@@ -7,7 +7,14 @@
 export const WORKER_SLOT_ENV = 'REVERB_WORKER_SLOT';
 
 export type ControlMessage =
-  | { readonly reverb: 'control'; readonly type: 'ready'; readonly host: string; readonly port: number }
+  | {
+      readonly reverb: 'control';
+      readonly type: 'ready';
+      readonly host: string;
+      readonly port: number;
+      /** The worker's server id: its node id in a Redis cluster. */
+      readonly serverId: string;
+    }
   | { readonly reverb: 'control'; readonly type: 'failed'; readonly message: string };
 
 export function isControlMessage(value: unknown): value is ControlMessage {
