@@ -1,6 +1,6 @@
 /** Configuration: Laravel Reverb's env names, `.env`, JSON/YAML app files, defaults and bad settings. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config';
@@ -286,5 +286,32 @@ describe('Laravel Reverb app names', () => {
       ['a', true, 'all'],
       ['b', false, 'members'],
     ]);
+  });
+});
+
+describe('workers (`--workers`, REVERB_WORKERS, `workers`)', () => {
+  it('is 1 by default, a count from the environment, the file or the flag, and auto is the cores', () => {
+    expect(loadConfig({ env: APP_ENV, cwd: null }).workers).toBe(1);
+    expect(loadConfig({ env: { ...APP_ENV, REVERB_WORKERS: '3' }, cwd: null }).workers).toBe(3);
+    expect(loadConfig({ env: { ...APP_ENV, REVERB_WORKERS: 'AUTO' }, cwd: null }).workers).toBe(
+      availableParallelism(),
+    );
+    const d = dir({
+      'reverb.json': JSON.stringify({ workers: 'auto', apps: [{ id: '1', key: 'k', secret: 's' }] }),
+    });
+    expect(loadConfig({ env: {}, cwd: null, configFile: join(d, 'reverb.json') }).workers).toBe(
+      availableParallelism(),
+    );
+    // The flag wins over the environment.
+    expect(
+      loadConfig({ env: { ...APP_ENV, REVERB_WORKERS: '3' }, cwd: null, overrides: { workers: 2 } }).workers,
+    ).toBe(2);
+  });
+
+  it('refuses what is not a count from 1 to 256 or auto, naming the setting', () => {
+    for (const bad of ['0', '-2', '1.5', 'many', '257']) {
+      const error = configError(() => loadConfig({ env: { ...APP_ENV, REVERB_WORKERS: bad }, cwd: null }));
+      expect(error.message).toMatch(/^Invalid configuration: REVERB_WORKERS must be/);
+    }
   });
 });
