@@ -43,8 +43,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
+  const code = await server?.stop();
   await hooks?.close();
+  expect(code).toBe(0);
 });
 
 describe('a worker killed under load', () => {

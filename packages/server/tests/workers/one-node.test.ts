@@ -69,8 +69,9 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
+  const code = await server?.stop();
   await hooks?.close();
+  expect(code).toBe(0);
 });
 
 describe('one node to the outside, from two workers', () => {
