@@ -3,12 +3,23 @@ import type { AddressInfo } from 'node:net';
 import { LOBBY_CHANNEL, NotificationType, type SessionReplacedPayload, userChannel } from '../shared/names';
 import { Broadcaster, type ReverbConnection, socketIdOrUndefined } from './broadcaster';
 import { expiredCookie, HttpError, parseCookies, readFields, sendJson, sessionCookie } from './http';
-import { broadcastNotification } from './notifications';
-import { type Session, SessionStore } from './sessions';
+import { type BroadcastNotification, broadcastNotification, NotificationInbox } from './notifications';
+import { type Session, SessionStore, socketSessionId } from './sessions';
 import { serveStatic } from './static-files';
 import type { PublicUser, UserDirectory } from './users';
 
 export const SESSION_COOKIE = 'demo_session';
+
+/**
+ * Who tells a user's older devices that they were signed in elsewhere:
+ * - `server`: the reverb server's single session (`single_session` in reverb.json, docs/protocol.md
+ *   §11.2). The backend signs `session_id` with each socket sign-in; the new device's sign-in closes the
+ *   other sessions' connections, on every node. "Sign out other sessions" calls `end_other_sessions`.
+ * - `broadcast`: for servers without it (Laravel Reverb, soketi, Pusher): the backend broadcasts its own
+ *   `session.replaced` on the user's private channel with `toOthers()`, then `terminate_connections`.
+ * The front end is the same for both (`useSessionReplaced` with the broadcast as its fallback).
+ */
+export type KickMode = 'server' | 'broadcast';
 
 export interface DemoBackendOptions {
   readonly users: UserDirectory;
@@ -18,6 +29,8 @@ export interface DemoBackendOptions {
   readonly publicReverb?: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' };
   /** Serve the built front end from here (production style); the Vite dev server proxies otherwise. */
   readonly staticDir?: string;
+  /** Default `server`. */
+  readonly kick?: KickMode;
   /** Send every signed-in user a reminder notification this often; 0 or absent: never. */
   readonly reminderIntervalMs?: number;
   readonly log?: (line: string) => void;
@@ -49,8 +62,10 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
   const { users } = options;
   const log = options.log ?? ((line: string) => console.log(`[backend] ${line}`));
   const sessions = new SessionStore();
+  const inbox = new NotificationInbox();
   const broadcaster = new Broadcaster(options.reverb);
   const publicReverb = options.publicReverb ?? options.reverb;
+  const kick = options.kick ?? 'server';
 
   function authenticated(req: IncomingMessage): Authenticated | undefined {
     const session = sessions.get(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
@@ -75,14 +90,19 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
     }
   }
 
-  /** Ends `userId`'s other devices: tell them (skipping `keepSocketId`), then close their sockets. */
-  async function kickOut(
+  /** `$user->notify()` with the `database` and `broadcast` channels: kept in the inbox, then broadcast. */
+  function notify(userId: string, notification: BroadcastNotification): Promise<boolean> {
+    inbox.add(userId, notification);
+    return realtime('notify', () => broadcaster.notify(userId, notification));
+  }
+
+  /** `kick: 'broadcast'`: the app's own `session.replaced` to the user's other sockets. */
+  function broadcastReplaced(
     userId: string,
     reason: SessionReplacedPayload['reason'],
     keepSocketId: string | undefined,
-  ): Promise<void> {
-    await realtime('session.replaced', () => broadcaster.sessionReplaced(userId, reason, keepSocketId));
-    await realtime('terminate_connections', () => broadcaster.terminateConnections(userId));
+  ): Promise<boolean> {
+    return realtime('session.replaced', () => broadcaster.sessionReplaced(userId, reason, keepSocketId));
   }
 
   const routes: Record<string, Handler> = {
@@ -106,10 +126,17 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
         sendJson(res, 422, { message: 'These credentials do not match our records.' });
         return;
       }
+      // The older session ends here for the app's own API (its calls get 401). Its sockets: with
+      // `kick: 'server'` the reverb server closes them when this device signs in on the socket.
       const { session, replaced } = sessions.start(user.id);
       log(`user ${user.id} signed in${replaced ? ' (older session replaced)' : ''}`);
-      if (replaced) {
-        await kickOut(user.id, 'signed-in-elsewhere', socketIdOrUndefined(req.headers['x-socket-id']));
+      if (replaced && kick === 'broadcast') {
+        await broadcastReplaced(
+          user.id,
+          'signed-in-elsewhere',
+          socketIdOrUndefined(req.headers['x-socket-id']),
+        );
+        await realtime('terminate_connections', () => broadcaster.terminateConnections(user.id));
       }
       sendJson(res, 200, { user }, { 'set-cookie': sessionCookie(SESSION_COOKIE, session.id, false) });
     },
@@ -127,13 +154,30 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
       sendJson(res, 200, { users: users.all() });
     },
 
-    /** Laravel's `logoutOtherDevices()`: a fresh session id for this device, every other one ends. */
+    /**
+     * Laravel's `logoutOtherDevices()`: this session stays (and so do this browser's tabs), every other
+     * connection of the user is closed: those of older sessions, and those signed in without one.
+     */
     'POST /api/sessions/logout-others': async ({ req, res }) => {
-      const { user } = requireUser(req);
-      const { session } = sessions.start(user.id);
-      await kickOut(user.id, 'signed-out-by-user', socketIdOrUndefined(req.headers['x-socket-id']));
-      sendJson(res, 200, { user }, { 'set-cookie': sessionCookie(SESSION_COOKIE, session.id, false) });
+      const { session, user } = requireUser(req);
+      const done =
+        kick === 'server'
+          ? await realtime('end_other_sessions', () =>
+              broadcaster.endOtherSessions(user.id, socketSessionId(session)),
+            )
+          : // Without the server's help this cannot tell this browser's other tabs from other devices:
+            // they get the event too (apps/demo/README.md). No terminate_connections: it would close ours.
+            await broadcastReplaced(
+              user.id,
+              'signed-out-by-user',
+              socketIdOrUndefined(req.headers['x-socket-id']),
+            );
+      sendJson(res, done ? 200 : 503, { user });
     },
+
+    /** `$user->notifications`: what the front end refetches after a gap in its live notifications. */
+    'GET /api/notifications': async ({ req, res }) =>
+      sendJson(res, 200, { notifications: inbox.recent(requireUser(req).user.id) }),
 
     'POST /api/messages': async ({ req, res }) => {
       const { user } = requireUser(req);
@@ -149,7 +193,24 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
         body,
         from: { id: user.id, name: user.name },
       });
-      const delivered = await realtime('notify', () => broadcaster.notify(recipient.id, notification));
+      const delivered = await notify(recipient.id, notification);
+      sendJson(res, delivered ? 200 : 503, { notification, delivered });
+    },
+
+    'POST /api/nudges': async ({ req, res }) => {
+      const { user } = requireUser(req);
+      const { to = '' } = await readFields(req);
+      const recipient = users.find(to);
+      if (!recipient || recipient.id === user.id) {
+        sendJson(res, 422, { message: 'Pick someone else to nudge.' });
+        return;
+      }
+      const notification = broadcastNotification(NotificationType.nudged, {
+        title: `${user.name} nudged you`,
+        body: 'Say hi back?',
+        from: { id: user.id, name: user.name },
+      });
+      const delivered = await notify(recipient.id, notification);
       sendJson(res, delivered ? 200 : 503, { notification, delivered });
     },
 
@@ -161,7 +222,7 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
         body: 'Your parcel is on its way.',
         order_id: orderId,
       });
-      const delivered = await realtime('notify', () => broadcaster.notify(user.id, notification));
+      const delivered = await notify(user.id, notification);
       sendJson(res, delivered ? 200 : 503, { notification, delivered });
     },
 
@@ -185,7 +246,7 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
       const { socket_id: socketId = '' } = await readFields(req);
       if (!auth) throw new HttpError(403, 'Unauthenticated.');
       if (!socketIdOrUndefined(socketId)) throw new HttpError(400, 'socket_id is missing or malformed');
-      sendJson(res, 200, broadcaster.authenticateUser(socketId, auth.user));
+      sendJson(res, 200, broadcaster.authenticateUser(socketId, auth.user, socketSessionId(auth.session)));
     },
   };
 
@@ -230,7 +291,7 @@ export function createDemoBackend(options: DemoBackendOptions): DemoBackend {
           title: 'Stand-up in 5 minutes',
           body: 'Sent by the backend timer.',
         });
-        void realtime('reminder', () => broadcaster.notify(userId, notification));
+        void notify(userId, notification);
       }
     }, every);
     reminder.unref();

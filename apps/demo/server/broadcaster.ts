@@ -62,9 +62,21 @@ export class Broadcaster {
     return this.pusher.authorizeChannel(socketId, channel, { user_id: user.id, user_info: userInfo(user) });
   }
 
-  /** `/broadcasting/user-auth`: `{auth, user_data}`. */
-  authenticateUser(socketId: string, user: PublicUser): { auth: string; user_data: string } {
-    return this.pusher.authenticateUser(socketId, { id: user.id, user_info: userInfo(user) });
+  /**
+   * `/broadcasting/user-auth`: `{auth, user_data}`. `session_id` is what the server's single session
+   * tells devices apart by (docs/protocol.md §11.2): a hash of the session id, never the cookie itself,
+   * since `user_data` travels to the browser. Tabs of one browser share it, so they do not kick each other.
+   */
+  authenticateUser(
+    socketId: string,
+    user: PublicUser,
+    sessionId: string,
+  ): { auth: string; user_data: string } {
+    return this.pusher.authenticateUser(socketId, {
+      id: user.id,
+      user_info: userInfo(user),
+      session_id: sessionId,
+    });
   }
 
   /** `$user->notify(new X)`: one event on the user's private channel. */
@@ -90,6 +102,19 @@ export class Broadcaster {
       payload,
       exceptSocketId ? { socket_id: exceptSocketId } : undefined,
     );
+  }
+
+  /**
+   * Laravel's `logoutOtherDevices()` on the socket side: the server closes every connection of the user
+   * but those of `keepSessionId` (docs/protocol.md §11.2, `end_other_sessions`).
+   */
+  async endOtherSessions(userId: string, keepSessionId: string): Promise<void> {
+    // The SDK rejects on a 4xx/5xx answer, and JSON-encodes `body` itself (its type says string: a
+    // string would be encoded twice).
+    await this.pusher.post({
+      path: `/users/${encodeURIComponent(userId)}/end_other_sessions`,
+      body: { session_id: keepSessionId } as unknown as string,
+    });
   }
 
   /** Closes every connection signed in as the user (`terminate_connections`). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KickMode } from './app';
 import type { ReverbConnection } from './broadcaster';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,13 @@ export interface DemoSettings {
   readonly backendPort: number;
   readonly vitePort: number;
   readonly reminderIntervalMs: number;
+  readonly kick: KickMode;
+}
+
+function kickMode(value: string | undefined): KickMode {
+  if (value === undefined || value === '' || value === 'server') return 'server';
+  if (value === 'broadcast') return 'broadcast';
+  throw new Error(`DEMO_KICK must be server or broadcast, got "${value}"`);
 }
 
 /** Laravel's `.env` names: `REVERB_APP_*`, `REVERB_HOST/PORT/SCHEME`; demo ports in `DEMO_*`. */
@@ -52,5 +60,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoSetti
     backendPort: port(env.DEMO_BACKEND_PORT, 3001, 'DEMO_BACKEND_PORT'),
     vitePort: port(env.DEMO_VITE_PORT, 5173, 'DEMO_VITE_PORT'),
     reminderIntervalMs: Number(env.DEMO_REMINDER_MS ?? 60_000) || 0,
+    kick: kickMode(env.DEMO_KICK),
   };
 }

@@ -10,6 +10,7 @@ const backend = createDemoBackend({
   users: await UserDirectory.seeded(),
   reverb: settings.reverb,
   reminderIntervalMs: settings.reminderIntervalMs,
+  kick: settings.kick,
   ...(serveBuilt ? { staticDir: DIST_DIR } : {}),
 });
 const url = await backend.listen(settings.backendPort);

@@ -1,9 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface Session {
   readonly id: string;
   readonly userId: string;
   readonly createdAt: number;
+}
+
+/**
+ * The session's identity on the socket (`session_id` in `user_data`, docs/protocol.md §11.2): Laravel's
+ * `hash('sha256', $request->session()->getId())`. The id itself is the cookie's value and must never
+ * reach the browser's JavaScript; its hash cannot be turned back into it.
+ */
+export function socketSessionId(session: Session): string {
+  return createHash('sha256').update(session.id).digest('hex');
 }
 
 /**

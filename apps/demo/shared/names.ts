@@ -13,7 +13,11 @@ export function userChannel(userId: string): string {
 /** The presence channel everyone signed in joins: who is online, and typing whispers. */
 export const LOBBY_CHANNEL = 'presence-lobby';
 
-/** `broadcastAs()` of the kick-out event, sent on the user's private channel. */
+/**
+ * `broadcastAs()` of the app's own kick-out event on the user's private channel: what the backend sends
+ * with `DEMO_KICK=broadcast`, for servers without single session (Laravel Reverb, soketi, Pusher).
+ * The front end listens for it with `useSessionReplaced(…, { channel, event: '.session.replaced' })`.
+ */
 export const SESSION_REPLACED_EVENT = 'session.replaced';
 
 /** Whisper (client event) sent while typing a message; the wire name is `client-typing`. */
@@ -24,6 +28,7 @@ export const NotificationType = {
   messageReceived: 'App\\Notifications\\MessageReceived',
   orderShipped: 'App\\Notifications\\OrderShipped',
   reminder: 'App\\Notifications\\StandupReminder',
+  nudged: 'App\\Notifications\\Nudged',
 } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
 

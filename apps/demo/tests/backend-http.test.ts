@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@react-reverb/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend, type DemoBackend } from '../server/app';
+import { settingsFromEnv } from '../server/config';
 import { UserDirectory } from '../server/users';
 import { Device } from './http-client';
 
@@ -56,12 +57,44 @@ describe('demo backend over HTTP (no reverb server)', () => {
     const b = new Device(baseUrl);
     await a.login('grace@example.com');
     expect((await a.request('GET', '/api/users')).status).toBe(200);
+    const before = logs.length;
     await b.login('grace@example.com');
     expect((await a.request('GET', '/api/users')).status).toBe(401);
     expect((await a.request('POST', '/api/orders/ship')).status).toBe(401);
+    expect((await a.request('POST', '/broadcasting/user-auth', { socket_id: '1.2' }, true)).status).toBe(403);
     expect((await b.request('GET', '/api/users')).status).toBe(200);
-    // The kick-out tried to reach reverb and said so in the log, without failing the login.
-    expect(logs.some((l) => l.includes('session.replaced failed'))).toBe(true);
+    // The socket side is the reverb server's (single session): the login itself called nothing.
+    expect(logs.slice(before)).toEqual(['user 2 signed in (older session replaced)']);
+  });
+
+  it('with DEMO_KICK=broadcast a login that replaces a session broadcasts and terminates (logged when reverb is down)', async () => {
+    const broadcasting = createDemoBackend({
+      users: await UserDirectory.seeded(),
+      reverb: { ...APP, host: '127.0.0.1', port: await freePort(), scheme: 'http' },
+      kick: 'broadcast',
+      log: (line) => logs.push(line),
+    });
+    const url = await broadcasting.listen(0);
+    try {
+      await new Device(url).login('alan@example.com');
+      const before = logs.length;
+      expect((await new Device(url).login('alan@example.com')).status).toBe(200);
+      expect(logs.slice(before).map((l) => l.split(':')[0])).toEqual([
+        'user 3 signed in (older session replaced)',
+        'realtime session.replaced failed',
+        'realtime terminate_connections failed',
+      ]);
+    } finally {
+      await broadcasting.close();
+    }
+  });
+
+  it('reads DEMO_KICK, and names it when it is wrong', () => {
+    expect(settingsFromEnv({}).kick).toBe('server');
+    expect(settingsFromEnv({ DEMO_KICK: 'broadcast' }).kick).toBe('broadcast');
+    expect(() => settingsFromEnv({ DEMO_KICK: 'both' })).toThrow(
+      'DEMO_KICK must be server or broadcast, got "both"',
+    );
   });
 
   it('logout ends the session', async () => {
@@ -140,14 +173,44 @@ describe('demo backend over HTTP (no reverb server)', () => {
     });
   });
 
-  it('/broadcasting/user-auth signs user_data for pusher:signin', async () => {
+  it('/broadcasting/user-auth signs user_data for pusher:signin, with the session hash', async () => {
     const device = new Device(baseUrl);
     await device.login('alan@example.com');
     const res = await device.request('POST', '/broadcasting/user-auth', { socket_id: '5.6' }, true);
     expect(res.status).toBe(200);
     const userData = String(res.json.user_data);
-    expect(JSON.parse(userData)).toMatchObject({ id: '3', user_info: { name: 'Alan Turing' } });
+    const sessionId = device.sessionCookie.split('=')[1] ?? '';
+    expect(JSON.parse(userData)).toEqual({
+      id: '3',
+      user_info: { name: 'Alan Turing', initials: 'AT', color: expect.any(String) },
+      session_id: createHash('sha256').update(sessionId).digest('hex'),
+    });
     expect(res.json.auth).toBe(sign(`5.6::user::${userData}`));
+  });
+
+  it('keeps notifications like a database channel: /api/notifications lists them, newest first', async () => {
+    const ada = new Device(baseUrl);
+    await ada.login('ada@example.com');
+    const grace = new Device(baseUrl);
+    await grace.login('grace@example.com');
+    expect((await new Device(baseUrl).request('GET', '/api/notifications')).status).toBe(401);
+    // Broadcasting fails here (no reverb: 503), the stored copy is kept all the same.
+    expect((await grace.request('POST', '/api/messages', { to: '1', text: 'Hi' })).status).toBe(503);
+    expect((await grace.request('POST', '/api/nudges', { to: '1' })).status).toBe(503);
+    const res = await ada.request('GET', '/api/notifications');
+    expect(res.status).toBe(200);
+    expect(res.json.notifications).toMatchObject([
+      { type: 'App\\Notifications\\Nudged', title: 'Grace Hopper nudged you', from: { id: '2' } },
+      { type: 'App\\Notifications\\MessageReceived', body: 'Hi' },
+    ]);
+    expect((await grace.request('GET', '/api/notifications')).json.notifications).toEqual([]);
+  });
+
+  it('validates nudges with 422: nobody, or yourself', async () => {
+    const device = new Device(baseUrl);
+    await device.login('ada@example.com');
+    expect((await device.request('POST', '/api/nudges', { to: '99' })).status).toBe(422);
+    expect((await device.request('POST', '/api/nudges', { to: '1' })).status).toBe(422);
   });
 
   it('validates messages with 422', async () => {

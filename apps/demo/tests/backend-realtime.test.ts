@@ -12,8 +12,9 @@ interface Received {
 }
 
 /**
- * The backend against the real reverb server, with pusher-js as the browser: the kick-out
- * (event with socket exclusion, then terminate_connections) and Laravel-shaped notifications.
+ * The backend against the real reverb server (`reverb.json`: single session on), with pusher-js as the
+ * browser: the session id it signs, the server's kick-out, `end_other_sessions`, Laravel-shaped
+ * notifications.
  */
 describe('demo backend with the reverb server (pusher-js clients)', () => {
   let reverb: ServerHandle;
@@ -34,7 +35,7 @@ describe('demo backend with the reverb server (pusher-js clients)', () => {
   });
 
   /** A pusher-js "tab" of `device`: auth goes through the backend with the device's session cookie. */
-  async function connect(device: Device): Promise<Pusher> {
+  async function connect(device: Device, port = reverb.port): Promise<Pusher> {
     const post = async (path: string, body: Record<string, string>) => {
       const res = await device.request('POST', path, body, true);
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
@@ -43,7 +44,7 @@ describe('demo backend with the reverb server (pusher-js clients)', () => {
     const options: Options = {
       cluster: 'mt1',
       wsHost: '127.0.0.1',
-      wsPort: reverb.port,
+      wsPort: port,
       forceTLS: false,
       enabledTransports: ['ws'],
       disableStats: true,
@@ -89,55 +90,80 @@ describe('demo backend with the reverb server (pusher-js clients)', () => {
     return { channel, received };
   }
 
-  it('a second login sends session.replaced to the old device only, then closes its connection', async () => {
+  /** Global (channel-less) events a pusher-js client got: our server's `reverb:session_replaced`. */
+  function globalEvents(client: Pusher): string[] {
+    const events: string[] = [];
+    client.bind_global((event: string) => events.push(event));
+    return events;
+  }
+
+  it("signs session_id as a hash of the session, shared by a device's tabs, never the cookie", async () => {
+    const device = new Device(baseUrl);
+    await device.login('ada@example.com');
+    const userData = async () => {
+      const res = await device.request('POST', '/broadcasting/user-auth', { socket_id: '5.6' }, true);
+      return JSON.parse(String(res.json.user_data)) as { session_id?: string };
+    };
+    const first = await userData();
+    const cookieValue = device.sessionCookie.split('=')[1] ?? '';
+    expect(first.session_id).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.session_id).not.toContain(cookieValue);
+    expect(await userData()).toEqual(first);
+    await device.login('ada@example.com');
+    expect((await userData()).session_id).not.toBe(first.session_id);
+  });
+
+  it("a second device's socket sign-in replaces the first device's session on the server; its tabs go, the new one stays", async () => {
     const oldDevice = new Device(baseUrl);
     await oldDevice.login('ada@example.com');
-    const oldTab = await connect(oldDevice);
-    const { received } = await signedInOn(oldTab, userChannel('1'));
+    const oldTabs = [await connect(oldDevice), await connect(oldDevice)];
+    const told = oldTabs.map(globalEvents);
+    for (const tab of oldTabs) await signedInOn(tab, userChannel('1'));
 
-    // The new device is already connected (login page) and sends its socket id, like Echo's X-Socket-ID.
     const newDevice = new Device(baseUrl);
-    const newTab = await connect(newDevice);
-    newDevice.socketId = newTab.connection.socket_id;
     expect((await newDevice.login('ada@example.com')).status).toBe(200);
-
-    await waitFor(() => received.some((r) => r.event === SESSION_REPLACED_EVENT), 10_000, 'session.replaced');
-    expect(received.find((r) => r.event === SESSION_REPLACED_EVENT)?.data).toMatchObject({
-      reason: 'signed-in-elsewhere',
-    });
-    // terminate_connections closes it with a 40xx code: pusher-js does not reconnect.
-    await waitFor(() => oldTab.connection.state === 'disconnected', 10_000, 'old tab disconnected');
+    // The app's own API forgets the old session at once.
     expect((await oldDevice.request('GET', '/api/me')).status).toBe(401);
+    // The server replaces it when the new device signs in on the socket: the backend sent nothing itself.
+    const newTab = await connect(newDevice);
+    await signedInOn(newTab, userChannel('1'));
+
+    for (const [i, tab] of oldTabs.entries()) {
+      await waitFor(() => tab.connection.state === 'disconnected', 10_000, `old tab ${i} disconnected`);
+      expect(told[i]).toContain('reverb:session_replaced');
+    }
+    // 4010 is "do not reconnect": pusher-js stays down.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(oldTabs.map((tab) => tab.connection.state)).toEqual(['disconnected', 'disconnected']);
     expect(newTab.connection.state).toBe('connected');
     expect((await newDevice.request('GET', '/api/me')).status).toBe(200);
   });
 
-  it('"sign out other sessions" skips the caller\'s socket and terminates the rest', async () => {
+  it('"sign out other sessions" closes an older session still connected, keeps this session\'s tabs', async () => {
+    // The older device is still connected: the new one logged in but has not signed in on a socket yet.
+    const older = new Device(baseUrl);
+    await older.login('grace@example.com');
+    const olderTab = await connect(older);
+    const olderEvents = globalEvents(olderTab);
+    await signedInOn(olderTab, userChannel('2'));
     const device = new Device(baseUrl);
     await device.login('grace@example.com');
-    const otherTab = await connect(device);
-    const other = await signedInOn(otherTab, userChannel('2'));
     const thisTab = await connect(device);
-    const self = await signedInOn(thisTab, userChannel('2'));
-    const staleCookie = device.sessionCookie;
-
     device.socketId = thisTab.connection.socket_id;
-    expect((await device.request('POST', '/api/sessions/logout-others')).status).toBe(200);
 
-    await waitFor(
-      () => other.received.some((r) => r.event === SESSION_REPLACED_EVENT),
-      10_000,
-      'other tab told',
-    );
-    await waitFor(() => otherTab.connection.state === 'disconnected', 10_000, 'other tab disconnected');
-    // Both sockets were signed in as Grace, so both were terminated; only the other tab was told.
-    await waitFor(() => thisTab.connection.state === 'disconnected', 10_000, 'this tab disconnected');
-    expect(self.received.filter((r) => r.event === SESSION_REPLACED_EVENT)).toEqual([]);
-    // The device got a fresh session id; the old one is dead.
-    expect(device.sessionCookie).not.toBe(staleCookie);
-    expect((await device.request('GET', '/api/me')).status).toBe(200);
-    const stale = new Device(baseUrl);
-    expect((await stale.request('GET', '/api/me', undefined, false, staleCookie)).status).toBe(401);
+    const cookie = device.sessionCookie;
+    expect((await device.request('POST', '/api/sessions/logout-others')).status).toBe(200);
+    await waitFor(() => olderTab.connection.state === 'disconnected', 10_000, 'older tab closed');
+    expect(olderEvents).toContain('reverb:session_replaced');
+    // Laravel's logoutOtherDevices() keeps this session: same cookie, and its sockets sign in and stay.
+    expect(device.sessionCookie).toBe(cookie);
+    const { received } = await signedInOn(thisTab, userChannel('2'));
+    const secondTab = await connect(device);
+    await signedInOn(secondTab, userChannel('2'));
+    expect((await device.request('POST', '/api/sessions/logout-others')).status).toBe(200);
+    expect((await device.request('POST', '/api/orders/ship')).status).toBe(200);
+    await waitFor(() => received.length === 1, 10_000, 'a notification on this tab');
+    expect([thisTab.connection.state, secondTab.connection.state]).toEqual(['connected', 'connected']);
   });
 
   it('actions broadcast Laravel-shaped notifications on private-App.Models.User.{id}', async () => {
@@ -178,7 +204,7 @@ describe('demo backend with the reverb server (pusher-js clients)', () => {
   });
 
   it('the backend timer notifies every signed-in user', async () => {
-    const timed = await startBackend(reverb.port, () => {}, 200);
+    const timed = await startBackend(reverb.port, { reminderIntervalMs: 200 });
     try {
       const grace = new Device(timed.url);
       await grace.login('grace@example.com');
@@ -190,5 +216,69 @@ describe('demo backend with the reverb server (pusher-js clients)', () => {
     } finally {
       await timed.backend.close();
     }
+  });
+
+  describe('DEMO_KICK=broadcast, against a server without single session (as Laravel Reverb)', () => {
+    let plain: ServerHandle;
+    let plainBackend: { backend: DemoBackend; url: string };
+    const logs: string[] = [];
+
+    beforeAll(async () => {
+      plain = await startServer({ apps: demoApps({ single_session: false }) });
+      plainBackend = await startBackend(plain.port, { kick: 'broadcast', log: (l) => logs.push(l) });
+    });
+    afterAll(async () => {
+      await plainBackend?.backend.close();
+      await plain?.stop();
+    });
+
+    it('a second login sends session.replaced to the old device only, then closes its connection', async () => {
+      const oldDevice = new Device(plainBackend.url);
+      await oldDevice.login('ada@example.com');
+      const oldTab = await connect(oldDevice, plain.port);
+      const { received } = await signedInOn(oldTab, userChannel('1'));
+
+      // The new device is already connected (login page) and sends its socket id, like Echo's X-Socket-ID.
+      const newDevice = new Device(plainBackend.url);
+      const newTab = await connect(newDevice, plain.port);
+      newDevice.socketId = newTab.connection.socket_id;
+      expect((await newDevice.login('ada@example.com')).status).toBe(200);
+
+      await waitFor(
+        () => received.some((r) => r.event === SESSION_REPLACED_EVENT),
+        10_000,
+        'session.replaced',
+      );
+      expect(received.find((r) => r.event === SESSION_REPLACED_EVENT)?.data).toMatchObject({
+        reason: 'signed-in-elsewhere',
+      });
+      // terminate_connections closes it with 4009: pusher-js does not reconnect.
+      await waitFor(() => oldTab.connection.state === 'disconnected', 10_000, 'old tab disconnected');
+      expect((await oldDevice.request('GET', '/api/me')).status).toBe(401);
+      expect(newTab.connection.state).toBe('connected');
+      expect(logs.filter((l) => l.includes('failed'))).toEqual([]);
+    });
+
+    it('"sign out other sessions" broadcasts to the other sockets, skipping the caller\'s', async () => {
+      const device = new Device(plainBackend.url);
+      await device.login('grace@example.com');
+      const otherTab = await connect(device, plain.port);
+      const other = await signedInOn(otherTab, userChannel('2'));
+      const thisTab = await connect(device, plain.port);
+      const self = await signedInOn(thisTab, userChannel('2'));
+
+      device.socketId = thisTab.connection.socket_id;
+      expect((await device.request('POST', '/api/sessions/logout-others')).status).toBe(200);
+      await waitFor(
+        () => other.received.some((r) => r.event === SESSION_REPLACED_EVENT),
+        10_000,
+        'other socket told',
+      );
+      // The caller's socket was skipped (toOthers) and nothing was terminated.
+      expect((await device.request('POST', '/api/orders/ship')).status).toBe(200);
+      await waitFor(() => self.received.length === 1, 10_000, 'a notification on this tab');
+      expect(self.received.map((r) => r.event)).toEqual([NOTIFICATION_EVENT]);
+      expect(thisTab.connection.state).toBe('connected');
+    });
   });
 });
