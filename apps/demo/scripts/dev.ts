@@ -4,21 +4,25 @@
  * `--built` serves the production build from the backend instead of Vite.
  * Ports: REVERB_PORT (8080), DEMO_BACKEND_PORT (3001), DEMO_VITE_PORT (5173); a default that is taken
  * is replaced by a free port, a port given in the environment is used as is.
+ * `--cut` (or DEMO_CUT=1) puts a fault proxy between the browsers and the reverb server: type `cut` in
+ * the terminal for a real network cut (every socket reset, reconnects refused for a while).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer as createNetServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createDemoBackend } from '../server/app';
-import { DIST_DIR, REVERB_CONFIG_FILE, settingsFromEnv } from '../server/config';
+import { type DemoSettings, DIST_DIR, REVERB_CONFIG_FILE, settingsFromEnv } from '../server/config';
 import { UserDirectory } from '../server/users';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(appDir, '../..');
 const built = process.argv.includes('--built');
 const skipBuild = process.argv.includes('--no-build');
+const withCut = process.argv.includes('--cut') || process.env.DEMO_CUT === '1';
 
 function portIsFree(port: number, host: string): Promise<boolean> {
   return new Promise((done) => {
@@ -39,6 +43,39 @@ async function choosePort(envName: string, fallback: number, host = '127.0.0.1')
       probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/** Laravel's `VITE_REVERB_*` for the reverb server the backend talks to. */
+function viteReverbEnv(reverb: DemoSettings['reverb']): Record<string, string> {
+  return {
+    VITE_REVERB_APP_KEY: reverb.key,
+    VITE_REVERB_HOST: reverb.host,
+    VITE_REVERB_PORT: String(reverb.port),
+    VITE_REVERB_SCHEME: reverb.scheme,
+  };
+}
+
+/**
+ * A real cut for a person at one machine: browsers' sockets go through the project's fault proxy, and
+ * `cut [seconds]` typed in this terminal resets them all (no close frame, as a dropped Wi-Fi) and refuses
+ * reconnects for that long. DevTools' "Offline" does not do that to an open WebSocket.
+ */
+async function startCutProxy(reverbPort: number): Promise<number> {
+  const { startFaultProxy } = await import('@react-reverb/test-helpers/fault-proxy');
+  const proxy = await startFaultProxy({ target: reverbPort });
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', (line) => {
+    const match = /^\s*cut\s*(\d+)?\s*$/i.exec(line);
+    if (!match) {
+      step('type "cut" (5 s) or "cut 20" and Enter');
+      return;
+    }
+    const seconds = Number(match[1] ?? 5);
+    const sockets = proxy.connections.length;
+    step(`cut ${sockets} socket(s); reconnects refused for ${seconds} s`);
+    void proxy.outage(seconds * 1000).then(() => step('the network is back: reconnects go through'));
+  });
+  return proxy.port;
 }
 
 function step(message: string): void {
@@ -106,10 +143,16 @@ async function main(): Promise<void> {
     step(`the reverb server stopped (${signal ?? code}); restart it with: node ${reverbArgs.join(' ')}`),
   );
 
+  // Where browsers' sockets go: the server, or the cut proxy in front of it.
+  const browserReverb = withCut
+    ? { ...settings.reverb, port: await startCutProxy(reverbPort) }
+    : settings.reverb;
   const backend = createDemoBackend({
     users: await UserDirectory.seeded(),
     reverb: settings.reverb,
+    publicReverb: browserReverb,
     reminderIntervalMs: settings.reminderIntervalMs,
+    kick: settings.kick,
     ...(built ? { staticDir: DIST_DIR } : {}),
   });
   const backendUrl = await backend.listen(backendPort);
@@ -118,6 +161,15 @@ async function main(): Promise<void> {
   let closeVite = async () => {};
   let appUrl = backendUrl;
   if (!built) {
+    // What a Laravel app's `.env` says (`VITE_REVERB_APP_KEY="${REVERB_APP_KEY}"`, …), read by the front
+    // end as its `echo.js` would. Ones already in the environment win, as Vite does with `.env` files.
+    const reverbEnv = viteReverbEnv(browserReverb);
+    for (const [name, value] of Object.entries(reverbEnv)) process.env[name] ??= value;
+    step(
+      `front end: ${Object.keys(reverbEnv)
+        .map((name) => `${name}=${process.env[name]}`)
+        .join(' ')}`,
+    );
     const { createServer } = await import('vite');
     const vite = await createServer({ root: appDir, configFile: resolve(appDir, 'vite.config.ts') });
     await vite.listen();
@@ -130,6 +182,7 @@ async function main(): Promise<void> {
   step(
     'Accounts: ada@example.com, grace@example.com, alan@example.com; password "password". Ctrl+C stops all.',
   );
+  if (withCut) step('Sockets go through a fault proxy: type "cut" and Enter to cut the network for 5 s.');
   console.log('');
 
   const stop = async () => {

@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReverbProvider, useSocketId } from 'react-reverb';
 import { NotificationToast } from 'react-reverb/toast';
 import { api, type DemoConfig, setSocketId, UnauthenticatedError, type User } from './api';
 import { Dashboard, type DashboardActions } from './components/Dashboard';
 import { LoginPage } from './components/LoginPage';
-import { SIGNED_IN_ELSEWHERE, showSessionEndedToast } from './components/SessionGuard';
+import type { DemoNotification } from './components/NotificationsPanel';
 import { clientOptions } from './realtime';
+import { SIGNED_IN_ELSEWHERE } from './session';
 
 type Session =
   | { readonly phase: 'loading' }
@@ -19,12 +20,20 @@ function SocketIdReporter() {
   return null;
 }
 
+/** GET /api/me as a yes/no: a 401 is no, a network failure or a 5xx is "can't tell". */
+async function sessionAlive(): Promise<boolean | null> {
+  try {
+    await api.me();
+    return true;
+  } catch (error) {
+    return error instanceof UnauthenticatedError ? false : null;
+  }
+}
+
 export function App({ config }: { config: DemoConfig }) {
   const [session, setSession] = useState<Session>({ phase: 'loading' });
-  /** Bumped to rebuild the realtime client (a new session, or after "sign out other sessions"). */
+  /** Bumped to rebuild the realtime client: a new session (signed in or out) gets a fresh socket. */
   const [generation, setGeneration] = useState(0);
-  /** While "sign out other sessions" runs, our own socket is terminated on purpose. */
-  const replacingSession = useRef(false);
 
   const enter = useCallback(async (user: User) => {
     const users = await api.users();
@@ -45,48 +54,33 @@ export function App({ config }: { config: DemoConfig }) {
       .catch(() => signedOut(null));
   }, [enter, signedOut]);
 
-  /** Every API call of a signed-in page: a 401 means the session ended elsewhere. */
-  const guarded = useCallback(
-    async (call: () => Promise<unknown>) => {
-      try {
-        await call();
-      } catch (error) {
-        if (error instanceof UnauthenticatedError) {
-          showSessionEndedToast();
-          signedOut(SIGNED_IN_ELSEWHERE);
-          return;
-        }
-        throw error;
-      }
-    },
-    [signedOut],
-  );
-
   const actions = useMemo<DashboardActions>(
     () => ({
-      sendMessage: (to, text) => guarded(() => api.sendMessage(to, text)),
-      shipOrder: () => guarded(api.shipOrder),
+      sendMessage: async (to, text) => {
+        await api.sendMessage(to, text);
+      },
+      nudge: async (to) => {
+        await api.nudge(to);
+      },
+      shipOrder: async () => {
+        await api.shipOrder();
+      },
       logout: async () => {
         await api.logout();
         signedOut(null);
       },
-      logoutOthers: () =>
-        guarded(async () => {
-          replacingSession.current = true;
-          try {
-            await api.logoutOthers();
-          } finally {
-            replacingSession.current = false;
-          }
-          // terminate_connections closed this device's socket too: connect again, signed in.
-          setGeneration((g) => g + 1);
-        }),
-      signedOut: () => signedOut(SIGNED_IN_ELSEWHERE),
-      terminated: () => {
-        if (!replacingSession.current) void guarded(api.me);
+      logoutOthers: async () => {
+        await api.logoutOthers();
+      },
+      notifications: () => api.notifications<DemoNotification>(),
+      sessionAlive,
+      sessionEnded: (error) => {
+        // Which path told us (the server's kick, the app's broadcast, or the session check): for the curious.
+        console.info(`[demo] session replaced: ${error.message} (${error.code})`);
+        signedOut(SIGNED_IN_ELSEWHERE);
       },
     }),
-    [guarded, signedOut],
+    [signedOut],
   );
 
   const login = useCallback(
@@ -96,7 +90,7 @@ export function App({ config }: { config: DemoConfig }) {
     [enter],
   );
 
-  const options = useMemo(() => clientOptions(config), [config]);
+  const options = useMemo(() => clientOptions(config.reverb), [config]);
   if (session.phase === 'loading') return <p className="loading">Loading…</p>;
   return (
     <ReverbProvider key={`${session.phase}-${generation}`} options={options}>

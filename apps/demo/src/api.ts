@@ -8,13 +8,17 @@ export interface User {
   readonly color: string;
 }
 
+/** Where the browser's socket goes. */
+export interface ReverbSettings {
+  readonly key: string;
+  readonly host: string;
+  readonly port: number;
+  readonly forceTLS: boolean;
+}
+
+/** `GET /api/config`: the backend's view of the reverb server, for builds without `VITE_REVERB_*`. */
 export interface DemoConfig {
-  readonly reverb: {
-    readonly key: string;
-    readonly host: string;
-    readonly port: number;
-    readonly forceTLS: boolean;
-  };
+  readonly reverb: ReverbSettings;
   readonly lobbyChannel: string;
 }
 
@@ -67,5 +71,9 @@ export const api = {
   logoutOthers: () => request<{ user: User }>('POST', '/api/sessions/logout-others').then((r) => r.user),
   users: () => request<{ users: User[] }>('GET', '/api/users').then((r) => r.users),
   sendMessage: (to: string, text: string) => request<unknown>('POST', '/api/messages', { to, text }),
+  nudge: (to: string) => request<unknown>('POST', '/api/nudges', { to }),
   shipOrder: () => request<unknown>('POST', '/api/orders/ship'),
+  /** `$user->notifications`, newest first. */
+  notifications: <T>() =>
+    request<{ notifications: T[] }>('GET', '/api/notifications').then((r) => r.notifications),
 };

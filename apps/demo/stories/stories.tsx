@@ -1,17 +1,18 @@
-import type { PresenceMember } from '@react-reverb/core';
+import type { PresenceMember, StreamRecovery } from '@react-reverb/core';
 import { BROADCAST_NOTIFICATION_EVENT } from 'react-reverb';
+import type { MockReverbClient } from 'react-reverb/testing';
 import { createToastStore, NotificationToast, type ToastInput } from 'react-reverb/toast';
-import { LOBBY_CHANNEL, NotificationType, SESSION_REPLACED_EVENT, userChannel } from '../shared/names';
+import { LOBBY_CHANNEL, NotificationType, userChannel } from '../shared/names';
 import type { User } from '../src/api';
 import type { AvatarInfo } from '../src/components/Avatar';
 import { ConnectionIndicator } from '../src/components/ConnectionIndicator';
 import { Dashboard, type DashboardActions, notificationToast } from '../src/components/Dashboard';
 import { LoginPage } from '../src/components/LoginPage';
 import { MessageComposer } from '../src/components/MessageComposer';
-import { NotificationsPanel } from '../src/components/NotificationsPanel';
+import { type DemoNotification, NotificationsPanel } from '../src/components/NotificationsPanel';
 import { OnlineUsers } from '../src/components/OnlineUsers';
 import { RealtimeUserBadge } from '../src/components/RealtimeUserBadge';
-import { SessionGuard } from '../src/components/SessionGuard';
+import { SIGNED_IN_ELSEWHERE } from '../src/session';
 import { listening, type Story, WithMock } from './Preview';
 
 const ADA: User = {
@@ -45,7 +46,7 @@ const me: PresenceMember = member(ADA);
 const ADA_CHANNEL = userChannel(ADA.id);
 
 let sequence = 0;
-function notification(type: string, title: string, body: string): Record<string, unknown> {
+function notification(type: string, title: string, body: string): DemoNotification {
   sequence += 1;
   return { id: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, type, title, body };
 }
@@ -55,6 +56,27 @@ const message = () =>
   notification(NotificationType.messageReceived, 'Message from Grace Hopper', 'Lunch at noon?');
 const reminder = () =>
   notification(NotificationType.reminder, 'Stand-up in 5 minutes', 'Sent by the backend timer.');
+const nudge = () => notification(NotificationType.nudged, 'Grace Hopper nudged you', 'Say hi back?');
+
+/** What the backend's `/api/notifications` answers in the gap stories (newest first). */
+const inbox: readonly DemoNotification[] = [nudge(), message(), shipped(), reminder()];
+const refetchInbox = async () => inbox;
+
+/**
+ * A reconnect on our server, as the notifications channel sees it: one live notification first, the
+ * socket drops, comes back, and the resubscribe's answer replays `missed` (marked replayed).
+ */
+const reconnectWith =
+  (recovery: StreamRecovery, missed: readonly DemoNotification[]) => (m: MockReverbClient) => {
+    m.emit(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT, inbox[3]);
+    m.setConnectionState('reconnecting', { attempt: 1 });
+    m.setConnectionState('connected');
+    m.recover(
+      ADA_CHANNEL,
+      recovery,
+      missed.map((n) => [BROADCAST_NOTIFICATION_EVENT, n] as const),
+    );
+  };
 
 /** A toast region on its own store, with toasts that stay (a story is a still picture). */
 function ToastStory({ toasts, limit }: { toasts: ToastInput[]; limit?: number }) {
@@ -70,11 +92,13 @@ function ToastStory({ toasts, limit }: { toasts: ToastInput[]; limit?: number })
 const noop = async () => {};
 const actions: DashboardActions = {
   sendMessage: noop,
+  nudge: noop,
   shipOrder: noop,
   logout: noop,
   logoutOthers: noop,
-  signedOut: () => {},
-  terminated: () => {},
+  notifications: refetchInbox,
+  sessionAlive: async () => true,
+  sessionEnded: () => {},
 };
 
 const connection = (id: string, name: string, drive?: Parameters<typeof WithMock>[0]['drive']): Story => ({
@@ -105,6 +129,10 @@ export const stories: readonly Story[] = [
   connection('terminated', 'offline after terminate_connections (4009)', (m) =>
     m.setConnectionState('disconnected', { lastError: { code: 4009, message: 'Connection terminated' } }),
   ),
+  connection('replaced', 'replaced: signed in on another device (4010)', (m) => {
+    m.setConnectionState('connected');
+    m.sessionReplaced();
+  }),
 
   ...(['info', 'success', 'warning', 'error'] as const).map<Story>((kind) => ({
     id: `toast-${kind}`,
@@ -159,16 +187,11 @@ export const stories: readonly Story[] = [
     name: 'kick-out: signed in on another device',
     height: 140,
     render: () => {
+      // The toast's own 10 s would end the still picture: the store keeps it.
       const store = createToastStore({ duration: Number.POSITIVE_INFINITY });
       return (
-        <WithMock
-          ready={listening(ADA_CHANNEL, SESSION_REPLACED_EVENT)}
-          drive={(m) =>
-            m.emit(ADA_CHANNEL, SESSION_REPLACED_EVENT, { reason: 'signed-in-elsewhere', at: '' })
-          }
-        >
-          <SessionGuard channel={ADA_CHANNEL} onSignedOut={() => {}} toastStore={store} />
-          <NotificationToast hotkey={false} store={store} />
+        <WithMock drive={(m) => m.sessionReplaced()}>
+          <NotificationToast hotkey={false} store={store} sessionReplaced={SIGNED_IN_ELSEWHERE} />
         </WithMock>
       );
     },
@@ -180,7 +203,7 @@ export const stories: readonly Story[] = [
     name: 'empty',
     render: () => (
       <WithMock>
-        <NotificationsPanel channel={ADA_CHANNEL} />
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
       </WithMock>
     ),
   },
@@ -190,7 +213,7 @@ export const stories: readonly Story[] = [
     name: 'subscribing',
     render: () => (
       <WithMock options={{ autoSubscribe: false }}>
-        <NotificationsPanel channel={ADA_CHANNEL} />
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
       </WithMock>
     ),
   },
@@ -204,7 +227,7 @@ export const stories: readonly Story[] = [
         ready={(m) => m.refCount(ADA_CHANNEL) > 0}
         drive={(m) => m.failSubscription(ADA_CHANNEL, { message: 'Forbidden', status: 403 })}
       >
-        <NotificationsPanel channel={ADA_CHANNEL} />
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
       </WithMock>
     ),
   },
@@ -220,7 +243,34 @@ export const stories: readonly Story[] = [
             m.emit(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT, n);
         }}
       >
-        <NotificationsPanel channel={ADA_CHANNEL} />
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
+      </WithMock>
+    ),
+  },
+
+  {
+    id: 'notifications-recovered',
+    group: 'NotificationsPanel (useNotifications)',
+    name: 'recovered after a reconnect (2 replayed)',
+    render: () => (
+      <WithMock
+        ready={listening(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT)}
+        drive={reconnectWith({ recovered: true, replayed: 2 }, inbox.slice(1, 3).reverse())}
+      >
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
+      </WithMock>
+    ),
+  },
+  {
+    id: 'notifications-gap',
+    group: 'NotificationsPanel (useNotifications)',
+    name: 'gap after a reconnect (expired), with the refetch',
+    render: () => (
+      <WithMock
+        ready={listening(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT)}
+        drive={reconnectWith({ recovered: false, replayed: 1, reason: 'expired' }, inbox.slice(0, 1))}
+      >
+        <NotificationsPanel channel={ADA_CHANNEL} refetch={refetchInbox} />
       </WithMock>
     ),
   },
@@ -328,7 +378,7 @@ export const stories: readonly Story[] = [
     name: 'default',
     render: () => (
       <WithMock options={{ me }}>
-        <MessageComposer me={ADA} users={USERS} channel={LOBBY_CHANNEL} onSend={noop} />
+        <MessageComposer me={ADA} users={USERS} channel={LOBBY_CHANNEL} onSend={noop} onNudge={noop} />
       </WithMock>
     ),
   },
@@ -367,6 +417,32 @@ export const stories: readonly Story[] = [
           m.setUser({ status: 'signed-in', id: ADA.id, info: { name: ADA.name } });
           m.emit(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT, message());
           m.emit(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT, shipped());
+        }}
+      >
+        <Dashboard
+          me={ADA}
+          users={USERS}
+          lobbyChannel={LOBBY_CHANNEL}
+          actions={actions}
+          toastStore={createToastStore({ duration: Number.POSITIVE_INFINITY })}
+        />
+      </WithMock>
+    ),
+  },
+  {
+    id: 'dashboard-replaced',
+    group: 'Dashboard',
+    name: 'replaced: signed in on another device',
+    height: 560,
+    render: () => (
+      <WithMock
+        options={{ me, members: { [LOBBY_CHANNEL]: [member(GRACE)] } }}
+        ready={listening(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT)}
+        drive={(m) => {
+          m.setUser({ status: 'signed-in', id: ADA.id, info: { name: ADA.name } });
+          m.emit(ADA_CHANNEL, BROADCAST_NOTIFICATION_EVENT, message());
+          // What our server's `reverb:session_replaced` + close 4010 do to the client.
+          m.sessionReplaced();
         }}
       >
         <Dashboard

@@ -22,6 +22,7 @@ describe('describeConnection (the indicator text)', () => {
     [{ state: 'reconnecting', attempt: 1, nextRetryAt: NOW - 10 }, 'reconnecting', 'Reconnecting…'],
     [{ state: 'disconnected' }, 'offline', 'Offline'],
     [{ state: 'failed' }, 'offline', 'Offline'],
+    [{ state: 'replaced' }, 'replaced', 'Signed in elsewhere'],
   ] as const)('%o → %s', (patch, label, text) => {
     expect(describeConnection({ ...base, ...patch }, NOW)).toEqual({ label, text });
   });

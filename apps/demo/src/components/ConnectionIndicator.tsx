@@ -2,7 +2,7 @@ import type { ConnectionSnapshot } from '@react-reverb/core';
 import { useEffect, useState } from 'react';
 import { useConnectionState } from 'react-reverb';
 
-export type ConnectionLabel = 'connected' | 'connecting' | 'reconnecting' | 'offline';
+export type ConnectionLabel = 'connected' | 'connecting' | 'reconnecting' | 'offline' | 'replaced';
 
 /** What a person needs to know, from the client's full connection snapshot. */
 export function describeConnection(
@@ -22,8 +22,10 @@ export function describeConnection(
       return { label: 'reconnecting', text: retryText(snapshot, now) };
     case 'disconnected':
     case 'failed':
-    case 'replaced':
       return { label: 'offline', text: 'Offline' };
+    case 'replaced':
+      // Terminal: a newer sign-in of this user elsewhere (docs/protocol.md §11.2); no reconnect follows.
+      return { label: 'replaced', text: 'Signed in elsewhere' };
   }
 }
 

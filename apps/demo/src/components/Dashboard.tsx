@@ -1,30 +1,35 @@
-import { useEffect, useState } from 'react';
-import { useConnectionState, useUser } from 'react-reverb';
+import type { ConnectionError } from '@react-reverb/core';
+import { useEffect, useMemo, useState } from 'react';
+import { useReverb, useUser } from 'react-reverb';
 import { NotificationToast, type ToastInput, type ToastKind, type ToastStore } from 'react-reverb/toast';
 import { NotificationType, userChannel } from '../../shared/names';
-import type { User } from '../api';
+import { UnauthenticatedError, type User } from '../api';
+import { SIGNED_IN_ELSEWHERE, useSessionEnd } from '../session';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { MessageComposer } from './MessageComposer';
-import { NotificationsPanel } from './NotificationsPanel';
+import { type DemoNotification, NotificationsPanel } from './NotificationsPanel';
 import { OnlineUsers } from './OnlineUsers';
 import { RealtimeUserBadge } from './RealtimeUserBadge';
-import { SessionGuard } from './SessionGuard';
 
 export interface DashboardActions {
   readonly sendMessage: (to: string, text: string) => Promise<void>;
+  readonly nudge: (to: string) => Promise<void>;
   readonly shipOrder: () => Promise<void>;
   readonly logout: () => Promise<void>;
   readonly logoutOthers: () => Promise<void>;
-  /** The session ended elsewhere (kick-out event). */
-  readonly signedOut: () => void;
-  /** Our connection was terminated by the server: check whether the session still lives. */
-  readonly terminated: () => void;
+  /** `$user->notifications`, newest first: the refetch after a gap. */
+  readonly notifications: () => Promise<readonly DemoNotification[]>;
+  /** GET /api/me: true while the session lives, false on 401, null when the backend can't be asked. */
+  readonly sessionAlive: () => Promise<boolean | null>;
+  /** This device's session was replaced (signed in elsewhere): back to the login page. */
+  readonly sessionEnded: (error: ConnectionError) => void;
 }
 
 const KIND_BY_TYPE: Record<string, ToastKind> = {
   [NotificationType.orderShipped]: 'success',
   [NotificationType.messageReceived]: 'info',
   [NotificationType.reminder]: 'warning',
+  [NotificationType.nudged]: 'info',
 };
 
 /** Notification payload → toast: the backend's `title`/`body`, a kind per notification type. */
@@ -50,17 +55,30 @@ export interface DashboardProps {
   readonly toastStore?: ToastStore;
 }
 
-/** The signed-in app: one realtime client, signed in as `me` (so the server can terminate it). */
-export function Dashboard({ me, users, lobbyChannel, actions, toastStore }: DashboardProps) {
+/**
+ * The signed-in app: one realtime client, signed in as `me` with this session's `session_id`, so the
+ * server replaces it when the same user signs in on another device.
+ */
+export function Dashboard({ me, users, lobbyChannel, actions: raw, toastStore }: DashboardProps) {
   const privateChannel = userChannel(me.id);
+  const client = useReverb();
   const { signin, status: userStatus } = useUser();
   useEffect(() => signin(), [signin]);
-  useTerminationCheck(actions.terminated);
+  useSessionEnd({ channel: privateChannel, sessionAlive: raw.sessionAlive, onEnded: raw.sessionEnded });
+  const actions = useMemo(
+    () => guarded(raw, () => client.sessionReplaced(SIGNED_IN_ELSEWHERE)),
+    [raw, client],
+  );
   const [busy, setBusy] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   const run = (name: string, action: () => Promise<void>) => async () => {
     setBusy(name);
+    setFailure(null);
     try {
       await action();
+    } catch (error) {
+      // A 401 has ended the session already (this page is going); anything else is worth a line.
+      if (!(error instanceof UnauthenticatedError)) setFailure((error as Error).message);
     } finally {
       setBusy(null);
     }
@@ -89,31 +107,52 @@ export function Dashboard({ me, users, lobbyChannel, actions, toastStore }: Dash
         <button type="button" onClick={run('logout', actions.logout)} disabled={busy !== null}>
           Log out
         </button>
+        {failure ? (
+          <span className="error" role="alert">
+            {failure}
+          </span>
+        ) : null}
       </header>
-      <SessionGuard
-        channel={privateChannel}
-        onSignedOut={actions.signedOut}
-        {...(toastStore ? { toastStore } : {})}
-      />
       <div className="grid">
         <OnlineUsers channel={lobbyChannel} />
-        <MessageComposer me={me} users={users} channel={lobbyChannel} onSend={actions.sendMessage} />
-        <NotificationsPanel channel={privateChannel} />
+        <MessageComposer
+          me={me}
+          users={users}
+          channel={lobbyChannel}
+          onSend={actions.sendMessage}
+          onNudge={actions.nudge}
+        />
+        <NotificationsPanel channel={privateChannel} refetch={actions.notifications} />
       </div>
+      {/* The store outlives this page by default: the "signed in on another device" toast stays on the login page. */}
       <NotificationToast
         source={privateChannel}
         format={notificationToast}
+        sessionReplaced={SIGNED_IN_ELSEWHERE}
         {...(toastStore ? { store: toastStore } : {})}
       />
     </main>
   );
 }
 
-/** The server closes terminated connections with 4009; then ask the backend if we are still signed in. */
-function useTerminationCheck(onTerminated: () => void): void {
-  const { state, lastError } = useConnectionState();
-  const terminated = (state === 'disconnected' || state === 'failed') && lastError?.code === 4009;
-  useEffect(() => {
-    if (terminated) onTerminated();
-  }, [terminated, onTerminated]);
+/** The actions, with a 401 (the session ended: another device signed in) ending this one too. */
+function guarded(actions: DashboardActions, ended: () => void): DashboardActions {
+  const guard =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) ended();
+        throw error;
+      }
+    };
+  return {
+    ...actions,
+    sendMessage: guard(actions.sendMessage),
+    nudge: guard(actions.nudge),
+    shipOrder: guard(actions.shipOrder),
+    logoutOthers: guard(actions.logoutOthers),
+    notifications: guard(actions.notifications),
+  };
 }

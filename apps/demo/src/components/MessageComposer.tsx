@@ -9,26 +9,34 @@ export interface MessageComposerProps {
   /** Where whispers go (the lobby presence channel). */
   readonly channel: string;
   readonly onSend: (to: string, text: string) => Promise<void>;
+  /** A nudge: a notification without text. */
+  readonly onNudge: (to: string) => Promise<void>;
 }
 
-/** Send another user a message (a notification); typing whispers `typing` to the lobby. */
-export function MessageComposer({ me, users, channel, onSend }: MessageComposerProps) {
+/** Send another user a message or a nudge (notifications); typing whispers `typing` to the lobby. */
+export function MessageComposer({ me, users, channel, onSend, onNudge }: MessageComposerProps) {
   const others = users.filter((u) => u.id !== me.id);
   const [to, setTo] = useState(others[0]?.id ?? '');
   const [text, setText] = useState('');
   const [status, setStatus] = useState<string | null>(null);
   const whisperTyping = useWhisper<{ name: string }>(channel, TYPING_WHISPER);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const recipient = () => to || others[0]?.id || '';
+  const attempt = async (action: () => Promise<void>, done: string) => {
     setStatus(null);
     try {
-      await onSend(to || others[0]?.id || '', text);
-      setText('');
-      setStatus('Sent.');
+      await action();
+      setStatus(done);
     } catch (error) {
       setStatus(error instanceof Error ? error.message : 'Could not send.');
     }
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void attempt(async () => {
+      await onSend(recipient(), text);
+      setText('');
+    }, 'Sent.');
   };
 
   return (
@@ -58,6 +66,13 @@ export function MessageComposer({ me, users, channel, onSend }: MessageComposerP
       <div className="row">
         <button type="submit" disabled={text.trim() === '' || others.length === 0}>
           Send
+        </button>
+        <button
+          type="button"
+          disabled={others.length === 0}
+          onClick={() => void attempt(() => onNudge(recipient()), 'Nudged.')}
+        >
+          Nudge
         </button>
         {status ? <span className="muted">{status}</span> : null}
       </div>

@@ -6,7 +6,11 @@ import { Avatar, type AvatarInfo } from './Avatar';
 /** How long after the last `typing` whisper someone still shows as typing. */
 const TYPING_MS = 3000;
 
-/** Who is online on the lobby presence channel, with typing indicators from whispers. */
+/**
+ * Who is online on the lobby presence channel, with typing indicators from whispers. While the socket
+ * is down the last known members stay, greyed and marked (`usePresence().stale`), instead of an empty
+ * list: the resubscribe then reports who came and went meanwhile.
+ */
 export function OnlineUsers({ channel }: { channel: string }) {
   const presence = usePresence<AvatarInfo>(channel);
   const typing = useTypingUsers(channel);
@@ -14,20 +18,30 @@ export function OnlineUsers({ channel }: { channel: string }) {
     .filter((m) => m.id !== presence.myId && typing.has(m.id))
     .map((m) => m.info.name.split(' ')[0]);
   return (
-    <section className="card" aria-labelledby="online-title" data-testid="online-users">
+    <section
+      className="card"
+      aria-labelledby="online-title"
+      data-testid="online-users"
+      data-stale={presence.stale}
+    >
       <h2 id="online-title">
         Online{' '}
         <span className="count" data-testid="online-count">
           {presence.count}
         </span>
-        {presence.stale ? <span className="muted"> (last known)</span> : null}
+        {presence.stale ? (
+          <span className="muted stale-note" data-testid="presence-stale">
+            {' '}
+            last known, reconnecting…
+          </span>
+        ) : null}
       </h2>
       {presence.status === 'error' ? (
         <p className="error">Could not join: {presence.error?.message}</p>
       ) : presence.members.length === 0 ? (
         <p className="muted">{presence.status === 'subscribed' ? 'Nobody here.' : 'Joining…'}</p>
       ) : (
-        <ul className="members">
+        <ul className={`members${presence.stale ? ' members--stale' : ''}`}>
           {presence.members.map((member) => (
             <li key={member.id} data-testid="member" data-user-id={member.id}>
               <Avatar info={member.info} typing={typing.has(member.id)} />
