@@ -79,6 +79,44 @@ describe('component previews (chromium)', () => {
     await settled('the session toast', async () => (await toast.count()) > 0);
     expect(await toast.textContent()).toContain('You were signed in on another device');
 
+    // The states recovery and single session add (issues 18 and 19).
+    const titles = () => page.locator('[data-testid="notification"] strong').allTextContents();
+    await page.goto(`${baseUrl}/previews.html?story=notifications-recovered`);
+    const recovered = page.locator('[data-testid="recovery"][data-recovered="true"]');
+    await recovered.waitFor({ timeout: 5_000 });
+    expect(await recovered.textContent()).toContain('2 missed notifications delivered');
+    expect(await titles()).toEqual([
+      'Message from Grace Hopper',
+      'Order #1042 shipped',
+      'Stand-up in 5 minutes',
+    ]);
+
+    await page.goto(`${baseUrl}/previews.html?story=notifications-gap`);
+    const gap = page.locator('[data-testid="recovery"][data-recovered="false"]');
+    await gap.waitFor({ timeout: 5_000 });
+    expect(await gap.getAttribute('data-reason')).toBe('expired');
+    expect(await titles()).toEqual(['Grace Hopper nudged you', 'Stand-up in 5 minutes']);
+    await page.getByRole('button', { name: 'Load missed notifications' }).click();
+    await page.locator('[data-testid="recovery"][data-recovered="refetched"]').waitFor({ timeout: 5_000 });
+    expect(await titles()).toEqual([
+      'Grace Hopper nudged you',
+      'Message from Grace Hopper',
+      'Order #1042 shipped',
+      'Stand-up in 5 minutes',
+    ]);
+    expect(await page.getByTestId('unread-count').textContent()).toBe('4');
+
+    await page.goto(`${baseUrl}/previews.html?story=connection-replaced`);
+    await settled('replaced state', async () => (await connection.getAttribute('data-state')) === 'replaced');
+    expect(await connection.textContent()).toContain('Signed in elsewhere');
+
+    await page.goto(`${baseUrl}/previews.html?story=dashboard-replaced`);
+    await settled(
+      'replaced dashboard',
+      async () => (await connection.getAttribute('data-state')) === 'replaced',
+    );
+    await page.locator('[data-rr-toast]', { hasText: 'You were signed in on another device' }).waitFor();
+
     await page.goto(`${baseUrl}/previews.html`);
     await page.locator('[data-story="dashboard"] [data-testid="dashboard"]').waitFor();
     await page.screenshot({ path: screenshotPath('previews'), fullPage: true });
