@@ -131,6 +131,8 @@ describe('demo end to end (chromium)', () => {
     await reverb.kill();
     await ada.locator('[data-testid="connection"][data-state="reconnecting"]').waitFor({ timeout: 20_000 });
     expect(await ada.getByTestId('connection').textContent()).toMatch(/Reconnecting/);
+    await ada.locator('[data-testid="online-users"][data-stale="true"]').waitFor();
+    await ada.screenshot({ path: screenshotPath('dashboard-reconnecting') });
 
     reverb = await reverb.restart();
     await live(ada, 60_000);

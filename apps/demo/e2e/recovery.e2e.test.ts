@@ -65,7 +65,7 @@ describe('recovery across a real network cut (chromium)', () => {
     await a.locator('[data-testid="online-users"][data-stale="true"]').waitFor();
     expect(await members(a)).toEqual(['1', '2']);
     expect(await a.getByTestId('online-count').textContent()).toBe('2');
-    await a.screenshot({ path: screenshotPath('dashboard-reconnecting') });
+    await a.screenshot({ path: screenshotPath('recovery-cut') });
 
     // B writes to A while A is away; the server has already seen A go (its presence shows one).
     await waitFor(async () => (await members(b)).length === 1, 10_000, 'B sees A leave');
@@ -98,6 +98,6 @@ describe('recovery across a real network cut (chromium)', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await notificationTitles(a)).toEqual([...expected].reverse());
     expect(await toastTitles(a)).toEqual(expected);
-    await a.screenshot({ path: screenshotPath('dashboard-recovered') });
+    await a.screenshot({ path: screenshotPath('recovery-back') });
   });
 });
