@@ -9,6 +9,7 @@ import { startTarget } from './targets.mjs';
  * @typedef {import('./targets.mjs').Target} Target
  * @typedef {import('./targets.mjs').TargetKind} TargetKind
  * @typedef {import('./pool.mjs').Worker} Worker
+ * @typedef {import('./pool.mjs').WorkerKind} WorkerKind
  * @typedef {{ channels: string[], user?: { id: string, info?: unknown }, role?: 'sender' | 'probe' }} ConnSpec
  * @typedef {{ clientWorkers: number, log: (line: string) => void }} Context
  */
@@ -35,7 +36,7 @@ export async function withTarget(kind, fn, options) {
 /**
  * Runs `fn` with `count` forked workers of `kind` and stops them afterwards.
  * @template T
- * @param {'clients' | 'trigger'} kind
+ * @param {WorkerKind} kind
  * @param {number} count
  * @param {(workers: Worker[]) => Promise<T>} fn
  */
@@ -125,6 +126,7 @@ export async function clientStats(workers) {
   return {
     connections: parts.reduce((a, p) => a + p.connections, 0),
     received: parts.reduce((a, p) => a + p.received, 0),
+    positioned: parts.reduce((a, p) => a + p.positioned, 0),
     closedAfterReady: parts.reduce((a, p) => a + p.closedAfterReady, 0),
     membersAdded: parts.reduce((a, p) => a + p.membersAdded, 0),
     latency: Histogram.from(parts.map((p) => p.latency)),

@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 const workersDir = join(dirname(fileURLToPath(import.meta.url)), 'workers');
 
+/**
+ * The files of bench/workers/: subscribers (`clients`), publishers (`trigger`), reconnecting
+ * subscribers of the recovery scenario (`recovery-clients`) and the fault proxies (`proxies`).
+ * @typedef {'clients' | 'trigger' | 'recovery-clients' | 'proxies'} WorkerKind
+ */
+
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const live = new Set();
 
@@ -15,7 +21,7 @@ export function killAllWorkers() {
 }
 
 export class Worker {
-  /** @param {'clients' | 'trigger'} kind @param {number} index */
+  /** @param {WorkerKind} kind @param {number} index */
   constructor(kind, index) {
     this.kind = kind;
     this.index = index;
@@ -85,7 +91,7 @@ export class Worker {
 }
 
 /**
- * @param {'clients' | 'trigger'} kind
+ * @param {WorkerKind} kind
  * @param {number} count
  */
 export function startWorkers(kind, count) {

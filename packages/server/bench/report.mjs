@@ -62,7 +62,7 @@ export function renderMarkdown(results, fileName) {
     const soketiNote = sideNote(line.soketi);
     /** @type {Map<string, Record<string, any>>} */
     const checks = new Map((line.checks ?? []).map((/** @type {Record<string, any>} */ c) => [c.metric, c]));
-    const metrics = [...new Set([...Object.keys(line.ratio ?? {}), ...checks.keys()])];
+    const metrics = [...new Set([...Object.keys(line.ratio ?? {}), ...(line.shown ?? []), ...checks.keys()])];
     if (oursNote || soketiNote)
       out.push(`| ${line.scenario} | | ${oursNote ?? ''} | ${soketiNote ?? ''} | | | |`);
     if (oursNote && soketiNote) continue;

@@ -18,6 +18,25 @@ export const SIZES = {
     clientRtt: { pairs: 5, roundTrips: 40, minIntervalMs: 110, maxMs: 15_000 },
     clientLoad: { senders: 100, perSecond: 10, durationMs: 2000 },
     cluster: { nodes: 3, subscribers: 300, window: 32, durationMs: 2000 },
+    recovery: {
+      subscribers: 200,
+      ratePerChannel: 1,
+      durationMs: 20_000,
+      cuts: 2,
+      firstCutMs: 2000,
+      cutEveryMs: 9000,
+      outageMs: 3000,
+    },
+    historyCost: {
+      subscribers: 500,
+      rate: 20,
+      fanoutMs: 2000,
+      httpMs: 2000,
+      inflight: 32,
+      publishers: 2,
+      blocks: 1,
+      clusterNodes: 2,
+    },
   },
   full: {
     // Above 10k only against ours: an absolute target (lag p99 < 50 ms), and soketi at 50k would add
@@ -40,6 +59,32 @@ export const SIZES = {
     clientRtt: { pairs: 10, roundTrips: 300, minIntervalMs: 110, maxMs: 60_000 },
     clientLoad: { senders: 1000, perSecond: 10, durationMs: 10_000 },
     cluster: { nodes: 3, subscribers: 3000, window: 32, durationMs: 10_000 },
+    // A notification's pace per channel (1 event/s on each of 1,000 private channels: 1,000 HTTP
+    // triggers/s in all), cut 3 times for 3 s. Our client's back-off (at once, 2–3 s, 4–6 s) brings a
+    // client back 6–9 s after a cut, so cuts are 12 s apart and the last one is over before the
+    // events stop.
+    recovery: {
+      subscribers: 1000,
+      ratePerChannel: 1,
+      durationMs: 40_000,
+      cuts: 3,
+      firstCutMs: 4000,
+      cutEveryMs: 12_000,
+      outageMs: 3000,
+    },
+    // History on vs off: 5,000 subscribers × 6 events/s = 30,000 deliveries/s (the fan-out scenario's
+    // pace), two ABBA blocks (4 samples per side). Two nodes in the cluster: on 2 cores, three nodes
+    // per side would measure the scheduler more than the history.
+    historyCost: {
+      subscribers: 5000,
+      rate: 6,
+      fanoutMs: 6000,
+      httpMs: 5000,
+      inflight: 32,
+      publishers: 2,
+      blocks: 2,
+      clusterNodes: 2,
+    },
   },
 };
 

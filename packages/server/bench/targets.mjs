@@ -264,7 +264,7 @@ export async function startTarget(kind, options = {}) {
 
 /**
  * Starts `redis-server` on a free loopback port without persistence.
- * @returns {Promise<{ port: number, url: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ port: number, pid: number, url: string, stop: () => Promise<void> }>}
  */
 export async function startRedis() {
   const port = await freePort();
@@ -285,5 +285,10 @@ export async function startRedis() {
       socket.on('close', () => ok(false));
     });
   await waitReady(proc, /** @type {() => Promise<boolean>} */ (ping), 'redis-server', 10_000);
-  return { port, url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(proc) };
+  return {
+    port,
+    pid: /** @type {number} */ (proc.child.pid),
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => stopProcess(proc),
+  };
 }

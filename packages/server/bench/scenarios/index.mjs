@@ -6,14 +6,16 @@ import { connections } from './connections.mjs';
 import { fanout } from './fanout.mjs';
 import { fanoutPresence } from './fanout-presence.mjs';
 import { fanoutRooms } from './fanout-rooms.mjs';
+import { historyCost } from './history-cost.mjs';
 import { httpBatch, httpEvents } from './http-api.mjs';
+import { recovery } from './recovery.mjs';
 
 /**
  * A check on ours: either a ratio to soketi (`maxRatio`/`minRatio`, ours ÷ soketi) or an absolute
- * bound (`equals`, `below`, `atLeast`). `metric` is a dotted path into the figures.
+ * bound (`equals`, `below`, `atMost`, `atLeast`). `metric` is a dotted path into the figures.
  * @typedef {{
  *   metric: string, label: string, maxRatio?: number, minRatio?: number, equals?: number, below?: number,
- *   atLeast?: number
+ *   atMost?: number, atLeast?: number
  * }} Check
  */
 
@@ -23,7 +25,9 @@ import { httpBatch, httpEvents } from './http-api.mjs';
  */
 
 /**
- * `measure` returns the figures of one server; `ratios` lists the metrics compared ours ÷ soketi.
+ * `measure` returns the figures of one server; `ratios` lists the metrics compared ours ÷ soketi;
+ * `shown` lists more metrics for the report, without that ratio (ours-only comparisons such as
+ * history on ÷ off, or counts where a ratio means nothing).
  * A scenario may measure one server only (`targets`), or return `{ skipped: reason }`.
  * @template P
  * @typedef {{
@@ -32,6 +36,7 @@ import { httpBatch, httpEvents } from './http-api.mjs';
  *   variants: (size: import('../sizes.mjs').SizeParams) => Variant<P>[],
  *   measure: (kind: 'ours' | 'soketi', params: P, ctx: import('../harness.mjs').Context) => Promise<Record<string, unknown>>,
  *   ratios: string[],
+ *   shown?: string[],
  *   checks: (variant: Variant<P>) => Check[],
  * }} Scenario
  */
@@ -47,4 +52,6 @@ export const SCENARIOS = [
   clientEventsRtt,
   clientEventsLoad,
   cluster,
+  recovery,
+  historyCost,
 ];

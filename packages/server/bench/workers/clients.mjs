@@ -25,6 +25,8 @@ const PING_FRAME = encodeClientMessage({ event: PusherEvent.Ping, data: {} });
 const PONG_FRAME = encodeClientMessage({ event: PusherEvent.Pong, data: {} });
 
 let received = 0;
+/** Received bench events that carried a stream position (§11.1: the channel keeps history). */
+let positioned = 0;
 let latency = new Histogram();
 /** @type {Record<string, number>} */
 let serverErrors = {};
@@ -58,6 +60,7 @@ function onChannelEvent(conn, msg) {
   const payload = payloadOf(msg.data);
   if (msg.event === BENCH_EVENT || msg.event === WHISPER_EVENT) {
     received += 1;
+    if ('offset' in msg) positioned += 1;
     if (typeof payload.t === 'number') latency.record(nowUs() - payload.t);
     if (echo && msg.event === WHISPER_EVENT && msg.channel) {
       conn.ws.send(encodeClientMessage({ event: WHISPER_REPLY_EVENT, channel: msg.channel, data: payload }));
@@ -202,6 +205,7 @@ const handlers = {
 
   reset() {
     received = 0;
+    positioned = 0;
     latency = new Histogram();
     serverErrors = {};
     closedAfterReady = 0;
@@ -213,6 +217,7 @@ const handlers = {
     return {
       connections: conns.length,
       received,
+      positioned,
       latency: latency.toJSON(),
       serverErrors,
       closedAfterReady,

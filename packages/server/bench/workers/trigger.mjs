@@ -12,10 +12,13 @@ import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
 
 /**
+ * `servers`: several nodes of one cluster, requests spread over them round robin (a load balancer);
+ * `server` alone otherwise. `numbered`: each event also carries `n`, its sequence number on its
+ * channel (1, 2, 3…), so a receiver can tell which events of the channel it missed or saw twice.
  * @typedef {{ host: string, port: number, app: { id: string, key: string, secret: string } }} ServerRef
  * @typedef {{
- *   server: ServerRef, channels: string[], durationMs: number, inflight: number,
- *   rate?: number, batchSize?: number
+ *   server: ServerRef, servers?: ServerRef[], channels: string[], durationMs: number, inflight: number,
+ *   rate?: number, batchSize?: number, numbered?: boolean
  * }} RunArgs
  * @typedef {(endpoint: 'events' | 'batch_events', body: unknown) => Promise<void>} Publish
  */
@@ -40,6 +43,21 @@ function client(server, inflight) {
     });
     const answer = await withTimeout(pool.request('POST', `${path}?${new URLSearchParams(params)}`, body));
     if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
+  };
+}
+
+/**
+ * One `Publish` per node, used in turn.
+ * @param {ServerRef[]} servers
+ * @param {number} inflight
+ * @returns {Publish}
+ */
+function roundRobin(servers, inflight) {
+  const clients = servers.map((server) => client(server, Math.ceil(inflight / servers.length)));
+  let next = 0;
+  return (endpoint, payload) => {
+    const publish = /** @type {Publish} */ (clients[next++ % clients.length]);
+    return publish(endpoint, payload);
   };
 }
 
@@ -74,6 +92,8 @@ function tally(channels) {
     errors: [],
     /** Successful events per channel index: the expected deliveries follow from it. */
     perChannel: new Array(channels.length).fill(0),
+    /** Events numbered per channel so far (`numbered`), accepted or not. */
+    numberedPerChannel: new Array(channels.length).fill(0),
     requestLatency: new Histogram(),
   };
 }
@@ -95,7 +115,7 @@ async function sendOne(publish, args, t, nextChannel) {
   const event = (i) => ({
     name: BENCH_EVENT,
     channel: args.channels[i],
-    data: JSON.stringify({ t: nowUs(), s }),
+    data: JSON.stringify(args.numbered ? { t: nowUs(), s, n: ++t.numberedPerChannel[i] } : { t: nowUs(), s }),
   });
   try {
     if (size > 0) await publish('batch_events', { batch: picks.map(event) });
@@ -131,7 +151,10 @@ const handlers = {
    * @param {RunArgs} args
    */
   async run(args) {
-    const publish = client(args.server, args.inflight);
+    const publish =
+      args.servers && args.servers.length > 1
+        ? roundRobin(args.servers, args.inflight)
+        : client(args.servers?.[0] ?? args.server, args.inflight);
     const t = tally(args.channels);
     let cursor = 0;
     const nextChannel = () => cursor++ % args.channels.length;
