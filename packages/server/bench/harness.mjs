@@ -3,7 +3,7 @@
 import { startWorkers, stopWorkers } from './pool.mjs';
 import { cpuSeconds, rssBytes, systemCpuSeconds } from './proc.mjs';
 import { Histogram, round } from './stats.mjs';
-import { startTarget } from './targets.mjs';
+import { startRedis, startTarget } from './targets.mjs';
 
 /**
  * @typedef {import('./targets.mjs').Target} Target
@@ -31,6 +31,54 @@ export async function withTarget(kind, fn, options) {
   } finally {
     await target.stop();
   }
+}
+
+/**
+ * One server, or a cluster: `nodes` servers of `kind` on one redis-server of their own (scale-out
+ * on: `REVERB_SCALING_ENABLED`, with `REDIS_URL` for ours and `REDIS_HOST`/`REDIS_PORT` for soketi's
+ * `start.sh`).
+ * @typedef {{ nodes: Target[], redis?: Awaited<ReturnType<typeof startRedis>> }} Deployment
+ */
+
+/**
+ * Runs `fn` with a started deployment of `nodes` servers (a cluster over Redis when more than one)
+ * and stops everything afterwards, whatever happens.
+ * @template T
+ * @param {TargetKind} kind
+ * @param {number} nodes
+ * @param {(deployment: Deployment) => Promise<T>} fn
+ * @param {{ env?: Record<string, string> }} [options]
+ */
+export async function withDeployment(kind, nodes, fn, options = {}) {
+  if (nodes === 1) return withTarget(kind, (node) => fn({ nodes: [node] }), options);
+  const redis = await startRedis();
+  /** @type {Deployment} */
+  const deployment = { nodes: [], redis };
+  try {
+    const env = {
+      ...options.env,
+      REVERB_SCALING_ENABLED: 'true',
+      REDIS_URL: redis.url,
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(redis.port),
+    };
+    for (let i = 0; i < nodes; i++) deployment.nodes.push(await startTarget(kind, { env }));
+    return await fn(deployment);
+  } finally {
+    await Promise.all(deployment.nodes.map((n) => n.stop()));
+    await redis.stop();
+  }
+}
+
+/**
+ * CPU seconds used so far by a deployment: its nodes' process trees, and its redis-server.
+ * @param {Deployment} deployment
+ */
+export function deploymentCpu(deployment) {
+  return {
+    nodes: deployment.nodes.reduce((a, n) => a + cpuSeconds(n.pid), 0),
+    redis: deployment.redis ? cpuSeconds(deployment.redis.pid) : 0,
+  };
 }
 
 /**

@@ -76,7 +76,13 @@ export function renderMarkdown(results, fileName) {
       );
     }
   }
-  out.push('', 'Times in ms, CPU per delivery/request in µs of server CPU, RSS per connection in KB.');
+  out.push(
+    '',
+    'Times in ms, CPU per delivery/request in µs of server CPU, RSS per connection in KB. ' +
+      '`history-cost` lines compare ours with itself: `…Ratio` is history on ÷ off, and CPU % is of one ' +
+      'core, summed over the nodes (Redis apart). `recovery` counts events; soketi keeps no history, so it ' +
+      'neither replays nor reports gaps.',
+  );
   return out.join('\n');
 }
 

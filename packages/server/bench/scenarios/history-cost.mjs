@@ -13,15 +13,16 @@
 import {
   clientStats,
   connect,
+  deploymentCpu,
   resetClients,
   split,
   waitDelivered,
+  withDeployment,
   withWorkers,
   workersCpu,
 } from '../harness.mjs';
-import { cpuSeconds, machineJiffies } from '../proc.mjs';
+import { machineJiffies } from '../proc.mjs';
 import { round } from '../stats.mjs';
-import { startRedis, startTarget } from '../targets.mjs';
 
 const FANOUT_CHANNEL = 'private-bench-history-fanout';
 const HTTP_CHANNEL = 'private-bench-history-http';
@@ -35,42 +36,21 @@ const CONDITIONS = /** @type {const} */ ({ on: {}, off: { REVERB_APP_HISTORY_CHA
  * }} Params
  * @typedef {import('../pool.mjs').Worker} Worker
  * @typedef {import('../targets.mjs').Target} Target
- * @typedef {{ nodes: Target[], redis?: Awaited<ReturnType<typeof startRedis>> }} Deployment
+ * @typedef {import('../harness.mjs').Deployment} Deployment
  * @typedef {Record<string, number>} Sample
  */
 
-/** @param {number} nodes @param {Record<string, string>} env @returns {Promise<Deployment>} */
-async function deploy(nodes, env) {
-  if (nodes === 1) return { nodes: [await startTarget('ours', { env })] };
-  const redis = await startRedis();
-  /** @type {Deployment} */
-  const deployment = { nodes: [], redis };
-  const scaling = { ...env, REVERB_SCALING_ENABLED: 'true', REDIS_URL: redis.url };
-  for (let i = 0; i < nodes; i++) deployment.nodes.push(await startTarget('ours', { env: scaling }));
-  return deployment;
-}
-
-/** @param {Deployment} d */
-async function undeploy(d) {
-  await Promise.all(d.nodes.map((n) => n.stop()));
-  await d.redis?.stop();
-}
-
 /** CPU seconds so far: the nodes', Redis's, and the machine's jiffies. @param {Deployment} d */
 function reading(d) {
-  return {
-    nodes: d.nodes.reduce((a, n) => a + cpuSeconds(n.pid), 0),
-    redis: d.redis ? cpuSeconds(d.redis.pid) : 0,
-    machine: machineJiffies(),
-    at: performance.now(),
-  };
+  return { ...deploymentCpu(d), machine: machineJiffies(), at: performance.now() };
 }
 
 /**
  * Server CPU between two readings: per unit of work (µs, nodes + Redis), and as % of one core.
  * @param {ReturnType<typeof reading>} a @param {ReturnType<typeof reading>} b @param {number} units
+ * @param {boolean} hasRedis
  */
-function serverCpu(a, b, units) {
+function serverCpu(a, b, units, hasRedis) {
   const seconds = (b.at - a.at) / 1000;
   const nodes = b.nodes - a.nodes;
   const redis = b.redis - a.redis;
@@ -80,7 +60,7 @@ function serverCpu(a, b, units) {
     nodesPerUnitUs: round((nodes * 1e6) / Math.max(1, units), 2),
     serverCpuPercent: round((100 * nodes) / seconds, 1),
     // NaN (shown as –) without Redis.
-    redisCpuPercent: a.redis || b.redis ? round((100 * redis) / seconds, 1) : Number.NaN,
+    redisCpuPercent: hasRedis ? round((100 * redis) / seconds, 1) : Number.NaN,
     machineBusyPercent: round(
       (100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total),
       1,
@@ -109,7 +89,7 @@ async function fanoutSample(d, clients, publisher, p) {
   );
   const expected = sent.ok * p.subscribers;
   const got = await waitDelivered(clients, expected);
-  const cpu = serverCpu(before, reading(d), got.received);
+  const cpu = serverCpu(before, reading(d), got.received, d.redis !== undefined);
   return {
     triggered: sent.ok,
     failed: sent.failed,
@@ -156,7 +136,7 @@ async function httpSample(d, clients, publishers, p) {
     ),
   );
   const ok = runs.reduce((a, r) => a + r.ok, 0);
-  const cpu = serverCpu(before, reading(d), ok);
+  const cpu = serverCpu(before, reading(d), ok, d.redis !== undefined);
   const publisherCpu = workersCpu(publishers) - publishersBefore;
   const got = await waitDelivered(clients, ok);
   const elapsedS = Math.max(...runs.map((r) => r.elapsedMs)) / 1000;
@@ -207,82 +187,82 @@ const onOff = (on, off) => (on && off ? round(on / off, 3) : null);
  * @param {Params} p
  * @param {import('../harness.mjs').Context} ctx
  */
-async function measureHistoryCost(_kind, p, ctx) {
-  /** @type {Record<'on' | 'off', Deployment>} */
-  const deployments = /** @type {never} */ ({});
-  try {
-    for (const side of /** @type {const} */ (['on', 'off']))
-      deployments[side] = await deploy(p.nodes, CONDITIONS[side]);
-    return await withWorkers('clients', ctx.clientWorkers, (clients) =>
-      withWorkers('trigger', p.publishers, async (publishers) => {
-        for (const side of /** @type {const} */ (['on', 'off'])) {
-          const d = deployments[side];
-          const perNode = split(
-            Array.from({ length: p.subscribers }, () => ({ channels: [FANOUT_CHANNEL] })),
-            d.nodes.length,
-          );
-          for (const [i, node] of d.nodes.entries()) {
-            const opened = await connect(node, clients, split(perNode[i] ?? [], clients.length));
-            if (opened.failed > 0) throw new Error(`history ${side}, node ${i}: ${opened.errors[0]}`);
-          }
-          const http = await connect(/** @type {Target} */ (d.nodes[0]), clients.slice(0, 1), [
-            [{ channels: [HTTP_CHANNEL] }],
-          ]);
-          if (http.failed > 0) throw new Error(`history ${side}: ${http.errors[0]}`);
-        }
-        const connected = await clientStats(clients);
-        ctx.log(
-          `  history on (pids ${deployments.on.nodes.map((n) => n.pid)}) and off (pids ` +
-            `${deployments.off.nodes.map((n) => n.pid)}), ${p.nodes} node(s) each: ${connected.connections} connections`,
+function measureHistoryCost(_kind, p, ctx) {
+  return withDeployment('ours', p.nodes, (on) =>
+    withDeployment('ours', p.nodes, (off) => compare({ on, off }, p, ctx), { env: CONDITIONS.off }),
+  );
+}
+
+/**
+ * @param {Record<'on' | 'off', Deployment>} deployments both running
+ * @param {Params} p
+ * @param {import('../harness.mjs').Context} ctx
+ */
+function compare(deployments, p, ctx) {
+  return withWorkers('clients', ctx.clientWorkers, (clients) =>
+    withWorkers('trigger', p.publishers, async (publishers) => {
+      for (const side of /** @type {const} */ (['on', 'off'])) {
+        const d = deployments[side];
+        const perNode = split(
+          Array.from({ length: p.subscribers }, () => ({ channels: [FANOUT_CHANNEL] })),
+          d.nodes.length,
         );
-        const publisher = /** @type {Worker} */ (publishers[0]);
-        // Warm-up, not recorded: a process's first seconds of load run code V8 has not optimized yet
-        // (the first sample measured about half the requests/s of the next ones), and ABBA would give
-        // that cold sample to one side only.
-        const warmup = { ...p, fanoutMs: 1500, httpMs: 1500 };
-        for (const side of /** @type {const} */ (['off', 'on'])) {
-          await fanoutSample(deployments[side], clients, publisher, warmup);
-          await httpSample(deployments[side], clients, publishers, warmup);
+        for (const [i, node] of d.nodes.entries()) {
+          const opened = await connect(node, clients, split(perNode[i] ?? [], clients.length));
+          if (opened.failed > 0) throw new Error(`history ${side}, node ${i}: ${opened.errors[0]}`);
         }
-        /** @type {Record<'on' | 'off', { fanout: Sample[], http: Sample[] }>} */
-        const samples = { on: { fanout: [], http: [] }, off: { fanout: [], http: [] } };
-        for (let block = 0; block < p.blocks; block++) {
-          for (const side of /** @type {const} */ (['off', 'on', 'on', 'off'])) {
-            const d = deployments[side];
-            const fanout = await fanoutSample(d, clients, publisher, p);
-            const http = await httpSample(d, clients, publishers, p);
-            samples[side].fanout.push(fanout);
-            samples[side].http.push(http);
-            ctx.log(
-              `  history ${side}: fan-out ${fanout.cpuPerDeliveryUs} µs/delivery, ` +
-                `POST /events ${http.requestsPerSec}/s`,
-            );
-          }
+        const http = await connect(/** @type {Target} */ (d.nodes[0]), clients.slice(0, 1), [
+          [{ channels: [HTTP_CHANNEL] }],
+        ]);
+        if (http.failed > 0) throw new Error(`history ${side}: ${http.errors[0]}`);
+      }
+      const connected = await clientStats(clients);
+      ctx.log(
+        `  history on (pids ${deployments.on.nodes.map((n) => n.pid)}) and off (pids ` +
+          `${deployments.off.nodes.map((n) => n.pid)}), ${p.nodes} node(s) each: ${connected.connections} connections`,
+      );
+      const publisher = /** @type {Worker} */ (publishers[0]);
+      // Warm-up, not recorded: a process's first seconds of load run code V8 has not optimized yet
+      // (the first sample measured about half the requests/s of the next ones), and ABBA would give
+      // that cold sample to one side only.
+      const warmup = { ...p, fanoutMs: 1500, httpMs: 1500 };
+      for (const side of /** @type {const} */ (['off', 'on'])) {
+        await fanoutSample(deployments[side], clients, publisher, warmup);
+        await httpSample(deployments[side], clients, publishers, warmup);
+      }
+      /** @type {Record<'on' | 'off', { fanout: Sample[], http: Sample[] }>} */
+      const samples = { on: { fanout: [], http: [] }, off: { fanout: [], http: [] } };
+      for (let block = 0; block < p.blocks; block++) {
+        for (const side of /** @type {const} */ (['off', 'on', 'on', 'off'])) {
+          const d = deployments[side];
+          const fanout = await fanoutSample(d, clients, publisher, p);
+          const http = await httpSample(d, clients, publishers, p);
+          samples[side].fanout.push(fanout);
+          samples[side].http.push(http);
+          ctx.log(
+            `  history ${side}: fan-out ${fanout.cpuPerDeliveryUs} µs/delivery, ` +
+              `POST /events ${http.requestsPerSec}/s`,
+          );
         }
-        const fanout = { on: combine(samples.on.fanout), off: combine(samples.off.fanout) };
-        const http = { on: combine(samples.on.http), off: combine(samples.off.http) };
-        return {
-          nodes: p.nodes,
-          subscribers: p.subscribers,
-          httpThroughputRatio: onOff(http.on.requestsPerSec, http.off.requestsPerSec),
-          httpCpuRatio: onOff(http.on.cpuPerRequestUs, http.off.cpuPerRequestUs),
-          fanoutCpuRatio: onOff(fanout.on.cpuPerDeliveryUs, fanout.off.cpuPerDeliveryUs),
-          fanout,
-          http,
-          lost: (fanout.on.lost ?? 0) + (fanout.off.lost ?? 0) + (http.on.lost ?? 0) + (http.off.lost ?? 0),
-          failed:
-            (fanout.on.failed ?? 0) +
-            (fanout.off.failed ?? 0) +
-            (http.on.failed ?? 0) +
-            (http.off.failed ?? 0),
-          samples,
-          closedDuringRun: (await clientStats(clients)).closedAfterReady,
-        };
-      }),
-    );
-  } finally {
-    await Promise.all(Object.values(deployments).map(undeploy));
-  }
+      }
+      const fanout = { on: combine(samples.on.fanout), off: combine(samples.off.fanout) };
+      const http = { on: combine(samples.on.http), off: combine(samples.off.http) };
+      return {
+        nodes: p.nodes,
+        subscribers: p.subscribers,
+        httpThroughputRatio: onOff(http.on.requestsPerSec, http.off.requestsPerSec),
+        httpCpuRatio: onOff(http.on.cpuPerRequestUs, http.off.cpuPerRequestUs),
+        fanoutCpuRatio: onOff(fanout.on.cpuPerDeliveryUs, fanout.off.cpuPerDeliveryUs),
+        fanout,
+        http,
+        lost: (fanout.on.lost ?? 0) + (fanout.off.lost ?? 0) + (http.on.lost ?? 0) + (http.off.lost ?? 0),
+        failed:
+          (fanout.on.failed ?? 0) + (fanout.off.failed ?? 0) + (http.on.failed ?? 0) + (http.off.failed ?? 0),
+        samples,
+        closedDuringRun: (await clientStats(clients)).closedAfterReady,
+      };
+    }),
+  );
 }
 
 /** @type {import('./index.mjs').Scenario<Params>} */

@@ -12,29 +12,29 @@ let proxies = [];
 
 const handlers = {
   /**
-   * Starts `count` proxies to the server's port; returns their ports.
-   * @param {{ target: number, count: number }} args
+   * Starts one proxy per entry of `targets` (a server port on 127.0.0.1); returns their ports.
+   * @param {{ targets: number[] }} args
    */
   async start(args) {
-    proxies = await Promise.all(
-      Array.from({ length: args.count }, () => startFaultProxy({ target: args.target })),
-    );
+    proxies = await Promise.all(args.targets.map((target) => startFaultProxy({ target })));
     return { ports: proxies.map((p) => p.port) };
   },
 
   /**
-   * Cuts every connection of the chosen proxies (all when `which` is absent) and refuses reconnects
-   * for `ms`. Answers at once with how many connections were cut; the refusal ends by itself.
-   * @param {{ ms: number, which?: number[] }} args
+   * Cuts every connection of every proxy and refuses reconnects for `ms`; with `retarget`, proxy i
+   * then forwards new connections to port `retarget[i]` (another node behind the load balancer).
+   * Answers at once with how many connections were cut; the refusal ends by itself.
+   * @param {{ ms: number, retarget?: number[] }} args
    */
   outage(args) {
-    const chosen = args.which ? args.which.map((i) => proxies[i]).filter((p) => p !== undefined) : proxies;
     let cut = 0;
-    for (const proxy of chosen) {
+    proxies.forEach((proxy, i) => {
       const before = proxy.counts.cut;
       void proxy.outage(args.ms);
       cut += proxy.counts.cut - before;
-    }
+      const port = args.retarget?.[i];
+      if (port !== undefined) proxy.retarget(port);
+    });
     return { cut };
   },
 
