@@ -1,5 +1,5 @@
-// Scenario parameters per size. `small` checks the harness in about 4 minutes (both servers; the
-// recovery scenario's cuts and back-off take 20 s per server); `full` is the benchmark (about 16
+// Scenario parameters per size. `small` checks the harness in about 5 minutes (both servers; each
+// recovery variant's cuts and back-off take 25 s per server); `full` is the benchmark (about 17
 // minutes on 2 cores). Durations in milliseconds.
 
 export const SIZES = {
@@ -30,7 +30,7 @@ export const SIZES = {
     },
     historyCost: {
       subscribers: 500,
-      rate: 20,
+      rate: 40,
       fanoutMs: 2000,
       httpMs: 2000,
       inflight: 32,
