@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs, WHISPER_EVENT, WHISPER_REPLY_EVENT } from '../bench-events.mjs';
 import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
+import { payloadOf } from './payload.mjs';
 
 /**
  * @typedef {{ channels: string[], user?: { id: string, info?: unknown }, role?: 'sender' | 'probe' }} ConnSpec
@@ -38,18 +39,6 @@ let echo = false;
 /** @param {string} key */
 function countError(key) {
   serverErrors[key] = (serverErrors[key] ?? 0) + 1;
-}
-
-/** @param {unknown} data @returns {Record<string, unknown>} */
-function payloadOf(data) {
-  if (typeof data === 'string') {
-    try {
-      return JSON.parse(data);
-    } catch {
-      return {};
-    }
-  }
-  return typeof data === 'object' && data !== null ? /** @type {Record<string, unknown>} */ (data) : {};
 }
 
 /**

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
 import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
+import { payloadOf } from './payload.mjs';
 
 /**
  * @typedef {{ epoch: string, offset: number }} Position
@@ -46,15 +47,13 @@ function freshCounters() {
     resubscribes: 0,
     recoverAsked: 0,
     recovered: 0,
-    /** `recovered: false` answers by reason, plus `epoch_changed_live` and `offset_hole` seen while live. */
-    /** @type {Record<string, number>} */
+    /** @type {Record<string, number>} `recovered: false` by reason; `epoch_changed_live`, `offset_hole` */
     gaps: {},
     /** Connections lost after they were open (cuts seen), reconnect attempts that failed, reconnects. */
     cutsSeen: 0,
     failedAttempts: 0,
     reconnects: 0,
-    /** `pusher:error` / `pusher:subscription_error` by code. */
-    /** @type {Record<string, number>} */
+    /** @type {Record<string, number>} `pusher:error` / `pusher:subscription_error` by code */
     serverErrors: {},
     /** Live events: send → receive. */
     latency: new Histogram(),
@@ -69,18 +68,6 @@ let counters = freshCounters();
 /** @param {Record<string, number>} tally @param {string} key */
 function bump(tally, key) {
   tally[key] = (tally[key] ?? 0) + 1;
-}
-
-/** @param {unknown} data @returns {Record<string, unknown>} */
-function payloadOf(data) {
-  if (typeof data === 'string') {
-    try {
-      return JSON.parse(data);
-    } catch {
-      return {};
-    }
-  }
-  return typeof data === 'object' && data !== null ? /** @type {Record<string, unknown>} */ (data) : {};
 }
 
 class Connection {
