@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterMessage, LocalNode } from '../../src/scaling/adapter';
 import { RedisAdapter } from '../../src/scaling/redis-adapter';
 import { sdkFor } from '../support/auth';
-import { cleanupAfterEach } from '../support/cleanup';
+import { cleanupAfterEach, teardownInOrder } from '../support/cleanup';
 import { unique } from '../support/ids';
 import {
   afterAnswer,
@@ -86,13 +86,15 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await proxy?.close();
-  // Node C first: its Redis connections go through `redisProxy`, which closes once they are gone.
-  await c?.close();
-  await Promise.all([a, b].map((node) => node?.close()));
-  await redisProxy?.close();
-  await redis?.stop();
-}, 30_000);
+  // Node C before `redisProxy`: its Redis connections go through it, and it closes once they are gone.
+  await teardownInOrder([
+    ['client proxy', () => proxy?.close()],
+    ['node C', () => c?.close()],
+    ['nodes A and B', () => Promise.all([a, b].map((node) => node?.close()))],
+    ['Redis proxy', () => redisProxy?.close()],
+    ['redis-server', () => redis?.stop()],
+  ]);
+}, 60_000);
 
 afterEach(() => {
   applyDelayMs = 0;
