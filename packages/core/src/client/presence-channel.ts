@@ -3,6 +3,7 @@
  * marked stale while reconnecting) and join/leave listeners. After a resubscribe the fresh list is
  * compared with the stale one, so listeners hear of everyone who came or went while the socket was down.
  */
+import { parseData } from '../protocol/codec';
 import { MEMBER_ADDED } from '../protocol/events';
 import type {
   MemberAddedMessage,
@@ -59,12 +60,9 @@ export function createPresence(channel: string): Presence {
   return {
     api: { presence, onJoin: on('join'), onLeave: on('leave') },
     authorized(authorization) {
-      try {
-        const id = (JSON.parse(authorization.channel_data ?? '{}') as { user_id?: unknown }).user_id;
-        myId = id == null ? null : String(id);
-      } catch {
-        myId = null;
-      }
+      // `Object()`: no channel_data, or one that is not a JSON object, has no user id.
+      const id = Object(parseData(authorization.channel_data)).user_id;
+      myId = id == null ? null : String(id);
     },
     succeeded(data) {
       const { ids = [], hash = {} } = data.presence ?? {};

@@ -5,7 +5,7 @@
  * held ones (`channel.ts`), so it recovers what it missed the same way (docs/protocol.md §11.1).
  */
 import { serverToUserChannel } from '../protocol/channel-names';
-import { encodeClientFrame } from '../protocol/codec';
+import { encodeClientFrame, parseData } from '../protocol/codec';
 import { ERROR, SIGNIN, SIGNIN_SUCCESS, WATCHLIST_EVENTS } from '../protocol/events';
 import type {
   ErrorMessage,
@@ -71,17 +71,15 @@ export function createUser(context: ChannelContext): ReverbUser {
 
   function signedIn(userData: string): void {
     awaitingReply = false;
-    // The server verified this exact string against its signature before answering; we only read it.
-    let data: Partial<SigninUserData> | undefined;
-    try {
-      data = JSON.parse(userData);
-    } catch {}
-    const id = data?.id;
+    // The server verified this exact string against its signature before answering; we only read it
+    // (`Object()`: what is not a JSON object has no id).
+    const data: Partial<SigninUserData> = Object(parseData(userData));
+    const { id } = data;
     if (!id || typeof id !== 'string') {
       failed('signin_success without a user id');
       return;
     }
-    update({ status: 'signed-in', id, info: data?.user_info ?? null, error: null });
+    update({ status: 'signed-in', id, info: data.user_info ?? null, error: null });
     const name = serverToUserChannel(id);
     if (channel?.name !== name) {
       channel?.leave();
