@@ -168,8 +168,11 @@ describe('authorization', () => {
     const [request] = requests;
     expect(request?.url).toBe('https://app.test/broadcasting/auth');
     expect(request?.init.method).toBe('POST');
+    // What fetch puts on the wire for this init: a form-encoded body.
+    expect(new Request(request?.url ?? '', request?.init).headers.get('content-type')).toMatch(
+      /^application\/x-www-form-urlencoded\b/,
+    );
     expect(request?.init.headers).toMatchObject({
-      'Content-Type': 'application/x-www-form-urlencoded',
       'X-CSRF-TOKEN': 'csrf-1',
       'X-Socket-ID': '5.6',
       Authorization: 'Bearer t',

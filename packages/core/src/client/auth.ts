@@ -22,14 +22,14 @@ async function postForm(
   const init: RequestInit = {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
       Accept: 'application/json',
       'X-Socket-ID': socketId,
       ...(options.csrfToken === undefined ? {} : { 'X-CSRF-TOKEN': options.csrfToken }),
       ...resolve(options.auth?.headers),
     },
+    // Form-encoded: fetch sends a URLSearchParams body as `application/x-www-form-urlencoded;charset=UTF-8`.
     // The protocol's own fields win over custom params of the same name.
-    body: new URLSearchParams({ ...resolve(options.auth?.params), ...fields }).toString(),
+    body: new URLSearchParams({ ...resolve(options.auth?.params), ...fields }),
   };
   let response: Response;
   try {
