@@ -117,7 +117,7 @@ export function createConnection(
   }
 
   function send(frame: string): boolean {
-    if (state() !== 'connected' || socket === null || socket.readyState !== OPEN) return false;
+    if (state() !== 'connected' || socket?.readyState !== OPEN) return false;
     socket.send(frame);
     return true;
   }
@@ -158,6 +158,9 @@ export function createConnection(
       }
     };
     opened.onclose = (event) => lost(event.code, event.reason || `Closed with code ${event.code}`);
+    // Kept after the socket is dropped, not nulled: `ws` in Node answers close() on a still-connecting
+    // socket with an error event ("closed before the connection was established"), which an
+    // EventEmitter throws when nobody listens.
     opened.onerror = ignore;
     schedule('handshake', CONNECTION_TIMEOUT_MS, () => lost(null, 'No connection_established in time'));
   }
@@ -279,9 +282,6 @@ export function createConnection(
     cancelStep();
     if (dropped !== null) {
       dropped.onmessage = dropped.onclose = null;
-      // Not null: `ws` in Node answers close() on a still-connecting socket with an error event ("closed
-      // before the connection was established"), which an EventEmitter throws when nobody listens.
-      dropped.onerror = ignore;
       try {
         dropped.close(1000);
       } catch {
