@@ -13,4 +13,10 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
+  esbuildOptions(options) {
+    // Syntax only (names, whitespace and the source maps stay): esbuild then inlines the protocol's
+    // constants (limits, codes) where the client uses them. Without it each stays a variable of the
+    // chunk the entries share, which an app's bundler keeps as one: about 40 B of the 6 KB budget.
+    options.minifySyntax = true;
+  },
 });
