@@ -313,6 +313,25 @@ describe('events', () => {
     expect(shipped).toHaveBeenCalledTimes(1);
   });
 
+  it('subscribes on a subscription_succeeded without data (older Reverb releases send it so)', async () => {
+    const client = connected();
+    const { channel } = client.retain('orders');
+    await flush();
+    FakeWebSocket.last.receive({ event: 'pusher_internal:subscription_succeeded', channel: 'orders' });
+    expect(channel.getSnapshot()).toMatchObject({ status: 'subscribed', error: null });
+  });
+
+  it('passes a whisper’s numeric user_id (Reverb forwards channel_data’s) as a string', async () => {
+    const client = connected();
+    const { channel } = client.retain('presence-room');
+    await flush();
+    const typing = vi.fn();
+    channel.bind('client-typing', typing);
+    FakeWebSocket.last.receive({ event: 'client-typing', channel: 'presence-room', data: '{}', user_id: 17 });
+    FakeWebSocket.last.receive({ event: 'client-typing', channel: 'presence-room', data: '{}', user_id: 0 });
+    expect(typing.mock.calls.map((call) => call[1].userId)).toEqual(['17', '0']);
+  });
+
   it('does not deliver protocol frames to bindAll, nor events of other channels', async () => {
     const client = connected();
     const { channel } = client.retain('orders');

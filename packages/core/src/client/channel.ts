@@ -174,7 +174,8 @@ export function createChannel(
   function handle(message: ServerMessage): void {
     switch (message.event) {
       case SUBSCRIPTION_SUCCEEDED: {
-        const { data } = message as SubscriptionSucceededMessage;
+        // Older Reverb releases send it without `data`.
+        const { data = {} } = message as Partial<SubscriptionSucceededMessage>;
         const { recovery } = data;
         top = readStreamPosition(data.stream);
         // Replayed events follow: start below them, from where we were in the same epoch, else from the
@@ -222,7 +223,8 @@ export function createChannel(
       listeners.emit(payload, {
         event,
         channel: name,
-        ...(userId && { userId }),
+        // A string, as the presence member ids: Reverb passes a numeric user_id of channel_data through.
+        ...(userId != null && { userId: String(userId) }),
         ...(replayed && { replayed }),
       });
     if (open && !event.startsWith(PUSHER_EVENT_PREFIX)) open(data, emit);

@@ -8,7 +8,7 @@
  * close code behind a synthetic 1000, needs a new instance after `close()` (#165), and at 3.2 KB gzip
  * alone would leave no room in the 6 KB budget for the rest of the client.
  */
-import { encodeClientFrame, readServerMessageLoosely } from '../protocol/codec';
+import { encodeClientFrame, parseData } from '../protocol/codec';
 import {
   PONG_NOT_RECEIVED,
   reconnectPolicyFor,
@@ -168,8 +168,11 @@ export function createConnection(
   function receive(frame: string): void {
     // Any frame proves the socket alive: the pong wait (if any) ends and the activity clock restarts.
     if (state() === 'connected') armActivity();
-    const message = readServerMessageLoosely(frame);
-    if (message === undefined) return;
+    // Read as it came, with `data` by the receivers' rule (docs/protocol.md §2): the handlers treat every
+    // field as unknown, and a frame whose fields are not what the protocol says (a non-conforming server)
+    // throws in one of them and is dropped by the socket handler, as one that is not JSON is here.
+    const message = JSON.parse(frame) as ServerMessage & { data: unknown };
+    message.data = parseData(message.data);
     switch (message.event) {
       case CONNECTION_ESTABLISHED:
         established((message as ConnectionEstablishedMessage).data);
@@ -200,7 +203,7 @@ export function createConnection(
   }
 
   function established(data: ConnectionEstablishedMessage['data']): void {
-    // The loose reader checks no field: without a socket id there is no connection.
+    // Nothing was checked on the way in: without a socket id there is no connection.
     if (state() === 'connected' || typeof data.socket_id !== 'string') return;
     stopUnavailable();
     const serverMs = data.activity_timeout * 1000;

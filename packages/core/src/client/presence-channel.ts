@@ -85,7 +85,7 @@ export function createPresence(channel: string): Presence {
         user_id?: unknown;
         user_info?: UserInfo;
       };
-      // The loose reader checks no field: a member frame without a user id is dropped.
+      // Nothing was checked on the way in: a member frame without a user id is dropped.
       if (rawId == null) return;
       const id = String(rawId);
       const { members } = getSnapshot();

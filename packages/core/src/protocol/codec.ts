@@ -345,8 +345,8 @@ export function readServerMessage(frame: string): ServerMessage | undefined {
 }
 
 /**
- * A lighter `readServerMessage` for a client that checks the fields it reads itself (ours does, and
- * drops a frame whose handling throws): a JSON object with a string `event`, or undefined. `data`
+ * A lighter `readServerMessage` for a client that checks the fields it reads itself: a JSON object
+ * with a string `event`, or undefined. `data`
  * follows the receivers' rule and is an object for protocol events (`{}` when absent or not an
  * object); `channel` is a string or undefined; a `user_id` other than null becomes a string; a valid
  * §11.1 position (`epoch`, `offset`) is kept. Nothing in `data` is checked, so every field a handler
