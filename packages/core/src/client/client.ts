@@ -5,8 +5,8 @@
  */
 import { clientChannelTraits, SERVER_TO_USER_PREFIX } from '../protocol/channel-names';
 import { ReverbError } from '../protocol/errors';
+import { MAX_RECOVER_SOCKET_IDS } from '../protocol/limits';
 import type { ServerMessage, UserInfo } from '../protocol/messages';
-import { MAX_RECOVER_SOCKET_IDS } from '../protocol/stream';
 import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
 import { assertClientChannelName } from './channel-name';
 import { createConnection } from './connection';

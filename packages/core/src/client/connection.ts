@@ -39,17 +39,10 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+// The constants first: esbuild inlines one where it is read only when no code comes before it.
+
 /** Sent as `version` in the socket URL. */
 export const CLIENT_VERSION = '0.1.0';
-
-/** The socket URL of docs/protocol.md §1; `tls` turns true after a 4000 close. */
-function socketUrl(options: ReverbClientOptions, tls: boolean): string {
-  const { url, key, port = tls ? 443 : 80 } = options;
-  const base = url
-    ? url.replace(/\/+$/, '').replace(/^ws:/, tls ? 'wss:' : 'ws:')
-    : `${tls ? 'wss' : 'ws'}://${options.host}:${port}`;
-  return `${base}${options.wsPath ?? ''}/app/${encodeURIComponent(key)}?protocol=${PROTOCOL_VERSION}&client=react-reverb&version=${CLIENT_VERSION}`;
-}
 
 /** The back-off ceiling, ms. */
 export const MAX_RETRY_DELAY_MS = 30_000;
@@ -60,6 +53,16 @@ export const CONNECTION_TIMEOUT_MS = 10_000;
 export const UNAVAILABLE_TIMEOUT_MS = 10_000;
 
 const OPEN = 1;
+
+/** The socket URL of docs/protocol.md §1; `tls` turns true after a 4000 close. */
+function socketUrl(options: ReverbClientOptions, tls: boolean): string {
+  const { url, key, port = tls ? 443 : 80 } = options;
+  const base = url
+    ? url.replace(/\/+$/, '').replace(/^ws:/, tls ? 'wss:' : 'ws:')
+    : `${tls ? 'wss' : 'ws'}://${options.host}:${port}`;
+  return `${base}${options.wsPath ?? ''}/app/${encodeURIComponent(key)}?protocol=${PROTOCOL_VERSION}&client=react-reverb&version=${CLIENT_VERSION}`;
+}
+
 /** An error is always followed by a close, which carries the code we act on. */
 const ignore = () => {};
 

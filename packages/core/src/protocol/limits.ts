@@ -1,5 +1,16 @@
 // The limits the client reads are their own constants too, so a bundle keeps them without the tables.
+// They come first, in a module that imports nothing: esbuild inlines a constant where it is read only
+// when no code comes before it.
+export const PROTOCOL_VERSION = 7;
+export const MIN_PROTOCOL_VERSION = 5;
+export const MAX_PROTOCOL_VERSION = 7;
 export const MAX_CHANNEL_NAME_LENGTH = 200;
+/** docs/protocol.md §11.1: the longest stream epoch. */
+export const MAX_EPOCH_LENGTH = 32;
+/** docs/protocol.md §11.1 `recover.socket_ids`: the previous sockets a client names, at most. */
+export const MAX_RECOVER_SOCKET_IDS = 5;
+/** A socket id is `digits.digits` (docs/protocol.md §1); longer than this is not one a server handed out. */
+export const MAX_SOCKET_ID_LENGTH = 64;
 export const MAX_CLIENT_EVENTS_PER_SECOND = 10;
 /** How long to wait for any frame after a ping, in milliseconds. */
 export const PONG_TIMEOUT_MS = 30_000;
@@ -37,7 +48,3 @@ export const Timing = {
   PONG_TIMEOUT_MS,
   CLIENT_ACTIVITY_TIMEOUT_MS,
 } as const;
-
-export const PROTOCOL_VERSION = 7;
-export const MIN_PROTOCOL_VERSION = 5;
-export const MAX_PROTOCOL_VERSION = 7;

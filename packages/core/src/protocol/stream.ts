@@ -5,9 +5,11 @@
  *
  * Every export is a standalone constant or function, so a client bundle keeps only what it uses: a
  * client needs `readStreamPosition` (for events and for `stream`) and perhaps the reason names; the
- * frame encoder and the subscribe decoder are the server's.
+ * frame encoder and the subscribe decoder are the server's. Its limits (`MAX_EPOCH_LENGTH`, …) are in
+ * limits.ts with the others.
  */
 import { isValidSocketId } from './channel-names';
+import { MAX_EPOCH_LENGTH, MAX_RECOVER_SOCKET_IDS, MAX_SOCKET_ID_LENGTH } from './limits';
 import type {
   HistoryRequest,
   RecoverRequest,
@@ -49,14 +51,6 @@ export const RECOVERY_REASONS: readonly RecoveryReason[] = [
   RECOVERY_REWIND_LIMIT,
   RECOVERY_NOT_KEPT,
 ];
-
-// ───────────── limits of the extension ─────────────
-
-export const MAX_EPOCH_LENGTH = 32;
-/** `recover.socket_ids`: the previous sockets a client names, at most. */
-export const MAX_RECOVER_SOCKET_IDS = 5;
-/** A socket id is `digits.digits` (§1); longer than this is not one a server handed out. */
-export const MAX_SOCKET_ID_LENGTH = 64;
 
 /**
  * The position in an object that may carry one: a parsed event envelope (`offset`, `epoch` at its top
