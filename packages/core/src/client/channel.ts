@@ -40,7 +40,6 @@ import type {
   ChannelAuthorization,
   ChannelSnapshot,
   EncryptedPayloadOpener,
-  EventListener,
   RetainOptions,
   ReverbClientOptions,
 } from './types';
@@ -235,7 +234,7 @@ export function createChannel(
     ...store,
     ...presence?.api,
     name,
-    bind: (event: string, listener: EventListener) => listeners.add(event, listener),
+    bind: listeners.add as Channel['bind'],
     bindAll: (listener) => listeners.add(null, listener),
     whisper(event, data) {
       if (!traits.allowsClientEvents) {

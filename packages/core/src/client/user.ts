@@ -18,7 +18,7 @@ import { authenticateUser } from './auth';
 import { type ChannelContext, createChannel, type ReverbChannel } from './channel';
 import { createListeners } from './listeners';
 import { createStore } from './store';
-import type { EventListener, UserSnapshot, UserStore } from './types';
+import type { UserSnapshot, UserStore } from './types';
 
 export const SIGNED_OUT: UserSnapshot = {
   status: 'signed-out',
@@ -100,7 +100,7 @@ export function createUser(context: ChannelContext): ReverbUser {
       wanted = true;
       void start();
     },
-    bind: (event: string, listener: EventListener) => listeners.add(event, listener),
+    bind: listeners.add as UserStore['bind'],
     connected(id) {
       socketId = id;
       if (wanted) void start();
