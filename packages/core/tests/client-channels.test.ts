@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WHISPER_SPACING_MS } from '../src/client/whisper-outbox';
 import {
   AuthError,
   type AuthRequest,
@@ -8,6 +9,7 @@ import {
   type ReverbClientOptions,
   ReverbError,
 } from '../src/index';
+import { MAX_CLIENT_EVENTS_PER_SECOND } from '../src/protocol/limits';
 import { FakeWebSocket, flush } from './support/fake-websocket';
 
 /** Options a test overrides; `undefined` removes a default. */
@@ -442,6 +444,10 @@ describe('whispers', () => {
       { event: 'client-typing', channel: 'private-chat', data: { typing: true } },
       { event: 'client-stopped', channel: 'private-chat', data: { typing: false } },
     ]);
+  });
+
+  it('are spaced by the ceiling of 1000 ms over one less than the per-second limit', () => {
+    expect(WHISPER_SPACING_MS).toBe(Math.ceil(1000 / (MAX_CLIENT_EVENTS_PER_SECOND - 1)));
   });
 
   it('are throttled under 10 per second across the connection', async () => {
