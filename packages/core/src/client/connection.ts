@@ -63,9 +63,6 @@ function socketUrl(options: ReverbClientOptions, tls: boolean): string {
   return `${base}${options.wsPath ?? ''}/app/${encodeURIComponent(key)}?protocol=${PROTOCOL_VERSION}&client=react-reverb&version=${CLIENT_VERSION}`;
 }
 
-/** An error is always followed by a close, which carries the code we act on. */
-const ignore = () => {};
-
 /** What a fresh start and a successful connection both reset. */
 const FRESH = { attempt: 0, nextRetryAt: null, lastError: null } as const;
 
@@ -109,10 +106,11 @@ export function createConnection(
   let activityMs = activityTimeout;
   let removeHints: (() => void) | null = null;
   const state = (): ConnectionStatus => getSnapshot().state;
+  const connected = () => state() === 'connected';
 
   function connect(): void {
     // The hints are listened to exactly from `connect()` until `halt()`: while connecting or connected.
-    if (removeHints !== null) return;
+    if (removeHints) return;
     removeHints = listenForHints(check);
     update({ ...FRESH, state: 'connecting' });
     watchUnavailable();
@@ -120,7 +118,7 @@ export function createConnection(
   }
 
   function send(frame: string): boolean {
-    if (state() !== 'connected' || socket?.readyState !== OPEN) return false;
+    if (!connected() || socket?.readyState !== OPEN) return false;
     socket.send(frame);
     return true;
   }
@@ -133,13 +131,13 @@ export function createConnection(
     if (step === 'retry') {
       cancelStep();
       open();
-    } else if (state() === 'connected') ping();
+    } else if (connected()) ping();
   }
 
   function open(): void {
     const Socket = (options.WebSocket ?? globalThis.WebSocket) as WebSocketConstructor | undefined;
     update({ nextRetryAt: null });
-    if (Socket === undefined) {
+    if (!Socket) {
       halt('failed', { code: null, message: 'No WebSocket: pass options.WebSocket' });
       return;
     }
@@ -153,7 +151,7 @@ export function createConnection(
     socket = opened;
     opened.onmessage = (event) => {
       try {
-        receive(String(event.data));
+        receive(event.data as string);
       } catch {
         // A frame whose fields are not what the protocol says (a non-conforming server) is dropped here,
         // so bad input never throws out of the socket's handler. Listener errors never get this far:
@@ -161,16 +159,17 @@ export function createConnection(
       }
     };
     opened.onclose = (event) => lost(event.code, event.reason || `Closed with code ${event.code}`);
-    // Kept after the socket is dropped, not nulled: `ws` in Node answers close() on a still-connecting
-    // socket with an error event ("closed before the connection was established"), which an
-    // EventEmitter throws when nobody listens.
-    opened.onerror = ignore;
+    // A no-op (an error is always followed by a close, which carries the code we act on), kept after the
+    // socket is dropped, not nulled: `ws` in Node answers close() on a still-connecting socket with an
+    // error event ("closed before the connection was established"), which an EventEmitter throws when
+    // nobody listens.
+    opened.onerror = () => {};
     schedule('handshake', CONNECTION_TIMEOUT_MS, () => lost(null, 'No connection_established in time'));
   }
 
   function receive(frame: string): void {
     // Any frame proves the socket alive: the pong wait (if any) ends and the activity clock restarts.
-    if (state() === 'connected') armActivity();
+    if (connected()) armActivity();
     // Read as it came, with `data` by the receivers' rule (docs/protocol.md §2): the handlers treat every
     // field as unknown, and a frame whose fields are not what the protocol says (a non-conforming server)
     // throws in one of them and is dropped by the socket handler, as one that is not JSON is here.
@@ -195,19 +194,19 @@ export function createConnection(
       case ERROR: {
         const { code, message: text } = (message as ErrorMessage).data;
         // During the handshake the frame announces the close that follows: act on it now (as pusher-js does).
-        if (state() !== 'connected' && typeof code === 'number' && code >= 4000) {
+        if (!connected() && typeof code === 'number' && code >= 4000) {
           lost(code, text);
           return;
         }
         update({ lastError: { code, message: text } });
       }
     }
-    if (state() === 'connected') onMessage(message);
+    if (connected()) onMessage(message);
   }
 
   function established(data: ConnectionEstablishedMessage['data']): void {
     // Nothing was checked on the way in: without a socket id there is no connection.
-    if (state() === 'connected' || typeof data.socket_id !== 'string') return;
+    if (connected() || typeof data.socket_id !== 'string') return;
     stopUnavailable();
     const serverMs = data.activity_timeout * 1000;
     activityMs = serverMs > 0 ? Math.min(activityTimeout, serverMs) : activityTimeout;
@@ -235,7 +234,8 @@ export function createConnection(
   /** Drops the socket and applies the close-code policy. `code` null: no code (timeout, open failure). */
   function lost(code: number | null, message: string): void {
     const lastError: ConnectionError = { code, message };
-    const policy = code === null ? 'retry' : reconnectPolicyFor(code);
+    // No code (a timeout, a socket that would not open) reads as 0: retried shortly, as codes below 1000 are.
+    const policy = reconnectPolicyFor(code ?? 0);
     if (policy === 'stop') {
       halt(code === SESSION_REPLACED_CODE ? 'replaced' : 'failed', lastError);
       return;
@@ -282,11 +282,11 @@ export function createConnection(
 
   /** Detaches and closes the current socket; true when it was connected. */
   function dropSocket(): boolean {
-    const wasConnected = state() === 'connected';
+    const wasConnected = connected();
     const dropped = socket;
     socket = null;
     cancelStep();
-    if (dropped !== null) {
+    if (dropped) {
       dropped.onmessage = dropped.onclose = null;
       try {
         dropped.close(1000);
