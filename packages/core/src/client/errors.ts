@@ -8,11 +8,10 @@ export class ClientEventError extends ReverbError {
 /** The auth endpoint (or custom `authorize`/`authenticateUser`) refused or answered nonsense. */
 export class AuthError extends ReverbError {
   override name = 'AuthError';
-  constructor(
-    message: string,
-    /** HTTP status of the auth endpoint, when there was a response. */
-    readonly status: number | null = null,
-  ) {
+  /** HTTP status of the auth endpoint, when there was a response. */
+  declare readonly status: number | null;
+  constructor(message: string, status: number | null = null) {
     super('REVERB_ERR_AUTH', message);
+    this.status = status;
   }
 }

@@ -3,11 +3,11 @@ import type { ErrorCodeValue } from './error-codes';
 /** Base class of every error this project throws or returns; `code` is stable for programs. */
 export class ReverbError extends Error {
   override name = 'ReverbError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  // Declared, not a parameter property: the field would be emitted twice (declared, then assigned).
+  declare readonly code: string;
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
   }
 }
 
