@@ -8,7 +8,7 @@ import { ReverbError } from '../protocol/errors';
  */
 export function assertClientChannelName(name: string): void {
   const problem = channelNameProblem(name);
-  if (problem !== undefined || name.startsWith(SERVER_TO_USER_PREFIX)) {
+  if (problem || name.startsWith(SERVER_TO_USER_PREFIX)) {
     throw new ReverbError(
       'REVERB_ERR_CHANNEL_NAME',
       `Cannot subscribe to "${name}": ${problem ?? 'reserved (use client.user)'}`,

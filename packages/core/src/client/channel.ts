@@ -122,7 +122,7 @@ export function createChannel(
     const current = ++generation;
     onWire = false;
     update({ status: 'subscribing', error: null });
-    if (id === null) return;
+    if (!id) return;
     const { encryption } = context.options;
     if (traits.isEncrypted && !encryption) {
       fail(false, 'Encrypted channels need options.encryption');

@@ -40,7 +40,6 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
   }
   const timers = options.timers ?? platformTimers;
   const holds = new Map<string, Hold>();
-  const socketId = () => store.getSnapshot().socketId;
   /** This client's socket ids, oldest first: the current one last, and up to 5 before it. */
   const socketIds: string[] = [];
 
@@ -77,7 +76,7 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
   function retain(name: string, retainOptions?: RetainOptions): RetainedChannel {
     assertClientChannelName(name);
     let hold = holds.get(name);
-    if (hold === undefined) {
+    if (!hold) {
       hold = createHold(name, retainOptions);
       holds.set(name, hold);
     }
@@ -100,10 +99,10 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
           release() {
             if (released) return;
             released = true;
-            if (--count > 0) return;
+            if (--count) return;
             // Deferred to the next macrotask: a StrictMode remount or route swap re-retains before it runs.
             releaseTimer = timers.setTimeout(() => {
-              if (count > 0 || holds.get(name) !== hold) return;
+              if (count || holds.get(name) !== hold) return;
               holds.delete(name);
               channel.leave();
             }, 0);
@@ -111,7 +110,7 @@ export function createReverbClient(options: ReverbClientOptions): ReverbClient {
         };
       },
     };
-    channel.join(socketId());
+    channel.join(store.getSnapshot().socketId);
     return hold;
   }
 

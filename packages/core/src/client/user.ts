@@ -58,7 +58,7 @@ export function createUser(context: ChannelContext): ReverbUser {
   async function start(): Promise<void> {
     update({ status: 'signing-in', error: null });
     const id = socketId;
-    if (id === null) return;
+    if (!id) return;
     const current = ++generation;
     try {
       const { auth, user_data } = await authenticateUser(options, id);
@@ -119,7 +119,7 @@ export function createUser(context: ChannelContext): ReverbUser {
           return;
         case WATCHLIST_EVENTS: {
           const watchlist = { ...getSnapshot().watchlist };
-          for (const { name, user_ids } of (message as WatchlistEventsMessage).data.events ?? []) {
+          for (const { name, user_ids } of (message as WatchlistEventsMessage).data.events) {
             for (const id of user_ids) watchlist[id] = name === 'online';
           }
           update({ watchlist });
