@@ -11,6 +11,7 @@ import { type ChannelContext, createChannel, type ReverbChannel } from './channe
 import { assertClientChannelName } from './channel-name';
 import { createConnection } from './connection';
 import { formatEventName } from './event-name';
+import { checkOptions } from './options';
 import { platformTimers } from './timers';
 import type {
   Channel,
@@ -35,9 +36,7 @@ function isInteractivePlatform(): boolean {
 }
 
 export function createReverbClient(options: ReverbClientOptions): ReverbClient {
-  if (!options.key || !(options.url || options.host)) {
-    throw new ReverbError('REVERB_ERR_OPTIONS', 'options.key and options.host (or url) are required');
-  }
+  checkOptions(options);
   const timers = options.timers ?? platformTimers;
   const holds = new Map<string, Hold>();
   /** This client's socket ids, oldest first: the current one last, and up to 5 before it. */

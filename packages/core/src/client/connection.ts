@@ -18,6 +18,7 @@ import {
 import { CONNECTION_ESTABLISHED, ERROR, PING, PONG, SESSION_REPLACED } from '../protocol/events';
 import { CLIENT_ACTIVITY_TIMEOUT_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/limits';
 import type { ConnectionEstablishedMessage, ErrorMessage, ServerMessage } from '../protocol/messages';
+import { hostOf } from './options';
 import { createStore, type Store } from './store';
 import type {
   ConnectionError,
@@ -56,10 +57,12 @@ const OPEN = 1;
 
 /** The socket URL of docs/protocol.md §1; `tls` turns true after a 4000 close. */
 function socketUrl(options: ReverbClientOptions, tls: boolean): string {
-  const { url, key, port = tls ? 443 : 80 } = options;
+  const { url, key } = options;
+  // Ours, else Echo's for this scheme (checked at creation; falsy is unset), else the scheme's.
+  const port = options.port || (tls ? options.wssPort : options.wsPort) || (tls ? 443 : 80);
   const base = url
     ? url.replace(/\/+$/, '').replace(/^ws:/, tls ? 'wss:' : 'ws:')
-    : `${tls ? 'wss' : 'ws'}://${options.host}:${port}`;
+    : `${tls ? 'wss' : 'ws'}://${hostOf(options)}:${+port}`;
   return `${base}${options.wsPath ?? ''}/app/${encodeURIComponent(key)}?protocol=${PROTOCOL_VERSION}&client=react-reverb&version=${CLIENT_VERSION}`;
 }
 
@@ -101,7 +104,8 @@ export function createConnection(
   let unavailableTimer: unknown;
   let socket: WebSocketLike | null = null;
   /** Starts true with `forceTLS`, port 443 or a `wss:` url; true for good after a 4000 close (wss only). */
-  let tls = options.forceTLS ?? (url ? url.startsWith('wss:') : options.port === 443);
+  let tls =
+    options.forceTLS ?? (url ? url.startsWith('wss:') : +options.port! === 443 || !!options.broadcaster);
   /** Our cap, shortened by the server's `activity_timeout`. */
   let activityMs = activityTimeout;
   let removeHints: (() => void) | null = null;

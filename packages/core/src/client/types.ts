@@ -210,38 +210,115 @@ export interface TimerProvider {
   now(): number;
 }
 
+/** pusher-js's transport names, as Echo's `enabledTransports` lists them; this client speaks `ws`/`wss` only. */
+export type EchoTransport = 'ws' | 'wss' | 'xhr_streaming' | 'xhr_polling' | 'sockjs';
+
+/** pusher-js's callback-style handler (`customHandler`): answer with `callback(null, data)` or `callback(error, null)`. */
+export type EchoAuthHandler<Params, Data> = (
+  params: Params,
+  callback: (error: Error | null, data: Data | null) => void,
+) => void;
+
+/**
+ * pusher-js's `channelAuthorization` / `userAuthentication`, as Echo passes them on: a form-encoded POST
+ * to `endpoint` with `headers` and `params`, or the app's own `customHandler` instead of the POST.
+ */
+export interface EchoAuthOptions<Params, Data> {
+  readonly endpoint?: string;
+  readonly headers?: Record<string, string>;
+  readonly params?: Record<string, string>;
+  /** pusher-js's default, and what this client does: a POST (with `fetch`). */
+  readonly transport?: 'ajax';
+  readonly customHandler?: EchoAuthHandler<Params, Data>;
+}
+
+/**
+ * The client's options: ours, and laravel-echo 2.x's for its `reverb` and `pusher` broadcasters (what
+ * Echo hands to pusher-js), so the object of `resources/js/echo.js` works unchanged. Ports may be numeric
+ * strings (`import.meta.env` values); `''` and `0` are unset, as pusher-js reads them.
+ *
+ * **One rule where names overlap: ours win over Echo's.** `url` over `host` over `wsHost` over
+ * `cluster`; `port` over `wsPort`/`wssPort`; `authorize` over `channelAuthorization.customHandler`;
+ * `authenticateUser` over `userAuthentication.customHandler`, `userAuthEndpoint` over
+ * `userAuthentication.endpoint`. (Between two Echo names, pusher-js's rule: `channelAuthorization.endpoint`
+ * over `authEndpoint`.) A custom function wins over the endpoint. An auth request's headers are, later
+ * ones winning: `X-Socket-ID`, `X-CSRF-TOKEN` (`csrfToken`), `Authorization: Bearer` (`bearerToken`),
+ * `auth.headers`, then `channelAuthorization.headers` or `userAuthentication.headers`; its body is
+ * `auth.params`, the route's `params`, then the protocol's own fields.
+ *
+ * `createReverbClient` throws one `ReverbError` (`REVERB_ERR_OPTIONS`) naming the option for a value
+ * that cannot work: no `key`; no `wsHost` (or `host`, `cluster`, `url`); a `port`, `wsPort` or `wssPort`
+ * that is not a port number (1–65535).
+ */
 export interface ReverbClientOptions {
   /** App key. */
   readonly key: string;
-  /** Full WebSocket base URL (`wss://host:443`); overrides host/port/forceTLS. */
+  /** Full WebSocket base URL (`wss://host:443`); overrides every host, port and TLS option. */
   readonly url?: string;
   readonly host?: string;
-  readonly port?: number;
-  readonly forceTLS?: boolean;
+  readonly port?: number | string;
+  /**
+   * TLS from the start (a 4000 close turns it on anyway). Unset: on with `port` 443 or a `wss:` url,
+   * and for an Echo object (one with `broadcaster`), as pusher-js does. (pusher-js also forces TLS on
+   * an https page; this client takes `forceTLS: false` as given.)
+   */
+  readonly forceTLS?: boolean | undefined;
+  /** A path before `/app/{key}` (pusher-js's `wsPath`). */
   readonly wsPath?: string;
   /** Channel authorization endpoint (default Echo's `/broadcasting/auth`), POSTed form-encoded. */
   readonly authEndpoint?: string;
   /** User authentication endpoint (default Echo's `/broadcasting/user-auth`). */
   readonly userAuthEndpoint?: string;
+  /** Headers and params of both auth requests (Echo's `auth.headers`; pusher-js's deprecated `auth`). */
   readonly auth?: {
     readonly headers?: Record<string, string> | (() => Record<string, string>);
     readonly params?: Record<string, string> | (() => Record<string, string>);
   };
-  /** Sent as `X-CSRF-TOKEN` with auth requests (Laravel's session auth, as Echo does). */
-  readonly csrfToken?: string;
+  /**
+   * Sent as `X-CSRF-TOKEN` with auth requests. (Echo also reads `<meta name="csrf-token">`; this client
+   * does not: Laravel's broadcasting routes skip the CSRF check.)
+   */
+  readonly csrfToken?: string | null;
+  /** Echo's: sent as `Authorization: Bearer …` with auth requests (Sanctum tokens). */
+  readonly bearerToken?: string | null;
   /** Custom channel authorization instead of POSTing to `authEndpoint`. */
   readonly authorize?: (request: AuthRequest) => Promise<ChannelAuthorization>;
   /** Custom user authentication instead of POSTing to `userAuthEndpoint`. */
   readonly authenticateUser?: (socketId: string) => Promise<UserAuthentication>;
-  /** Laravel event namespace used by `formatEventName` (default `App\\Events`; false to disable). */
+  /** Laravel event namespace used by `formatEventName` (default `App\\Events`, Echo's `App.Events`; false to disable). */
   readonly namespace?: string | false;
+
+  // ── laravel-echo's names (the `reverb` and `pusher` broadcasters, read as pusher-js reads them) ──
+  /** `reverb` or `pusher`: both speak this protocol. */
+  readonly broadcaster?: 'reverb' | 'pusher';
+  /** The host (`VITE_REVERB_HOST`); `''` is unset. */
+  readonly wsHost?: string | undefined;
+  /** The port without TLS (`VITE_REVERB_PORT`; default 80). */
+  readonly wsPort?: number | string | undefined;
+  /** The port with TLS (default 443). */
+  readonly wssPort?: number | string | undefined;
+  /** Hosted Pusher's cluster: the host is `ws-{cluster}.pusher.com`. */
+  readonly cluster?: string | undefined;
+  /** Accepted as they are: this client has one transport, the WebSocket (`ws`, or `wss` with TLS). */
+  readonly enabledTransports?: readonly EchoTransport[];
+  readonly disabledTransports?: readonly EchoTransport[];
+  /** Channel authorization, pusher-js's way. */
+  readonly channelAuthorization?: EchoAuthOptions<AuthRequest, ChannelAuthorization>;
+  /** User authentication (`signin()`), pusher-js's way. */
+  readonly userAuthentication?: EchoAuthOptions<{ readonly socketId: string }, UserAuthentication>;
+  /** Accepted from Echo objects, without effect here: Echo's request interceptors and pusher-js's stats. */
+  readonly withoutInterceptors?: boolean;
+  readonly enableStats?: boolean;
+  readonly disableStats?: boolean;
+
+  // ── ours ──
   /** Connect at creation (default true in browsers; call `connect()` otherwise). */
   readonly autoConnect?: boolean;
   /** Injected for Node, tests and workers. */
   readonly WebSocket?: unknown;
   readonly fetch?: typeof fetch;
   readonly timers?: TimerProvider;
-  /** Our activity timeout cap in ms (default 120 000) and pong timeout (30 000). */
+  /** Our activity timeout cap in ms (default 120 000) and pong timeout (30 000), as pusher-js names them. */
   readonly activityTimeout?: number;
   readonly pongTimeout?: number;
   /**
