@@ -11,6 +11,11 @@ export type ReverbProviderProps =
  * creates the client once (later option changes are ignored: change the provider's `key` to rebuild),
  * connects after mount and disconnects after unmount. The disconnect waits a macrotask so StrictMode's
  * unmount → remount keeps the one socket. Nothing runs at render time but the creation, so SSR is safe.
+ *
+ * `options` takes our names or laravel-echo's options object as it is (the one in resources/js/echo.js:
+ * `broadcaster`, `key`, `wsHost`, `wsPort`, `wssPort`, `forceTLS`, …); `ReverbClientOptions` lists them
+ * and the one rule where they overlap (ours win). Options that cannot work (no key, no host, a port that
+ * is not a number) throw a `ReverbError` naming the option at the first render.
  */
 export function ReverbProvider(props: ReverbProviderProps): ReactNode {
   const [owned] = useState(() =>
