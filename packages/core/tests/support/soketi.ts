@@ -50,12 +50,25 @@ export interface SoketiHandle {
   stop(): Promise<void>;
 }
 
-/** Starts soketi with one app (client events on, user authentication off) and waits until it answers. */
+/**
+ * Starts soketi with one app (client events on, user authentication off) and waits until it answers. A
+ * port `freePort()` picked can be taken before soketi binds it (tests run in parallel): then it is tried
+ * again on another port, at most three times.
+ */
 export async function startSoketi(
   app = { id: 'soketi-app', key: 'soketi-key', secret: 'soketi-secret' },
 ): Promise<SoketiHandle> {
   const startScript = ensureInstalled();
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(startScript, app, await freePort());
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+async function startOnce(startScript: string, app: SoketiHandle['app'], port: number): Promise<SoketiHandle> {
   let output = '';
   const child: ChildProcess = spawn('bash', [startScript], {
     env: {
@@ -77,24 +90,27 @@ export async function startSoketi(
     output += chunk;
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`soketi exited with ${child.exitCode}:\n${output}`);
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-    'soketi to answer /ready',
-  );
-  return {
-    port,
-    app,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+  const stop = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
   };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`soketi exited with ${child.exitCode}:\n${output}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'soketi to answer /ready',
+    );
+  } catch (error) {
+    // Not left running when it never answered.
+    await stop('SIGKILL');
+    throw error;
+  }
+  return { port, app, stop: () => stop('SIGTERM') };
 }
