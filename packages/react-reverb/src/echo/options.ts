@@ -12,7 +12,21 @@ type HeadersOption = HeaderMap | (() => HeaderMap);
 
 /** laravel-echo 2.x's options for the Pusher-protocol broadcasters, plus every option of ours. */
 export interface EchoOptions
-  extends Omit<Partial<ReverbClientOptions>, 'key' | 'host' | 'csrfToken' | 'auth' | 'forceTLS'> {
+  extends Omit<
+    Partial<ReverbClientOptions>,
+    | 'key'
+    | 'host'
+    | 'csrfToken'
+    | 'auth'
+    | 'forceTLS'
+    | 'wsHost'
+    | 'wsPort'
+    | 'wssPort'
+    | 'cluster'
+    | 'userAuthentication'
+    | 'bearerToken'
+    | 'broadcaster'
+  > {
   readonly broadcaster: 'reverb' | 'pusher' | 'ably' | (string & {});
   readonly key?: string | null | undefined;
   /** Ours; Echo's `host` is socket.io's. Wins over `wsHost`. */
