@@ -15,6 +15,7 @@ import {
   waitFor,
 } from '@react-reverb/test-helpers';
 import type Pusher from 'pusher';
+import type { PresenceChannel } from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, startAppBackend } from '../support/app-backend';
 import { sdkFor } from '../support/auth';
@@ -158,15 +159,22 @@ describe("Reverb's rate limiter on a cluster", () => {
     const [a, b] = await Promise.all([on('terminating', 0, '1'), on('terminating', 1, '2')]);
     const [atA, atB] = await Promise.all([subscribed(a, name), subscribed(b, name)]);
     const firstSocketId = a.connection.socket_id;
+    // b may hear user 1 join a moment after both subscriptions succeed (it crosses Redis): wait for it, so the
+    // member_added awaited below is the one after the reconnect and not that first join.
+    await waitFor(
+      () => (atB as PresenceChannel).members.count === 2,
+      EVENT_TIMEOUT_MS,
+      'user 1 seen on node 1 before the flood',
+    );
     const left = nextEvent<{ id: string }>(atB, 'pusher:member_removed', 'user 1 leaving, seen on node 1');
+    for (const n of [1, 2, 3]) atA.trigger('client-typing', { n });
+    expect((await left).id).toBe('1');
     const back = nextMatching<{ id: string }>(
       atB,
       'pusher:member_added',
       (member) => member.id === '1',
       'user 1 back, seen on node 1',
     );
-    for (const n of [1, 2, 3]) atA.trigger('client-typing', { n });
-    expect((await left).id).toBe('1');
     expect((await back).id).toBe('1');
     await waitFor(() => a.connection.state === 'connected', EVENT_TIMEOUT_MS, 'pusher-js connected again');
     expect(a.connection.socket_id).not.toBe(firstSocketId);
