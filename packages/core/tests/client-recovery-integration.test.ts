@@ -155,6 +155,14 @@ describe('recovery through a real cut', () => {
     const got: Array<[number, boolean]> = [];
     c.user.bind('notice', (data, meta) => got.push([(data as { n: number }).n, !!meta.replayed]));
     await waitFor(() => c.user.getSnapshot().status === 'signed-in', 10_000, 'signed in');
+    // signin_success comes before the client subscribes to its user channel: what is sent to the user in between
+    // has no subscriber and is not a live event for it yet.
+    const userChannel = `/channels/${encodeURIComponent(`#server-to-user-${user}`)}`;
+    await waitFor(
+      async () => ((await (await sdk.get({ path: userChannel })).json()) as { occupied: boolean }).occupied,
+      10_000,
+      'the user channel subscribed',
+    );
     await sdk.sendToUser(user, 'notice', { n: 0 });
     await waitFor(() => got.length === 1, 10_000, 'a live notice');
     await outage(async () => {
