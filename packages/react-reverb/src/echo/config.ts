@@ -2,7 +2,7 @@ import { createReverbClient, type ReverbClient, type ReverbClientOptions } from 
 import { useContext, useSyncExternalStore } from 'react';
 import { ReverbContext } from '../useReverb';
 import { type Echo, echoFor } from './facade';
-import { type EchoOptions, toClientOptions } from './options';
+import { clientOptions, type EchoOptions } from './options';
 
 /**
  * `configureEcho`'s app-wide client, for apps with no `<ReverbProvider>`: echo-react's singleton, kept
@@ -39,16 +39,25 @@ function notConfigured(): Error {
 }
 
 /**
+ * The core's own check of the options, on a client that never connects: the real one is created on first
+ * use, as echo-react creates its Echo, so configuring opens no socket by itself.
+ */
+function checked(options: ReverbClientOptions): ReverbClientOptions {
+  createReverbClient({ ...options, autoConnect: false });
+  return options;
+}
+
+/**
  * echo-react's `configureEcho`: laravel-echo's options (`{ broadcaster: 'reverb' }` reads the rest from
- * `VITE_REVERB_*`), checked now: a missing key or host, or a port that is not a number, throws here.
- * Calling it again disconnects the client it created before (echo-react leaves that one connected) and
- * moves mounted hooks to the new one.
+ * `VITE_REVERB_*`), checked now: the core's error for a missing key or host, or a port that is not a
+ * number, throws here. Calling it again disconnects the client it created before (echo-react leaves that
+ * one connected) and moves mounted hooks to the new one.
  */
 export function configureEcho(options: EchoOptions): void {
   const previous = configuration;
   configuration = options.client
     ? { options: null, client: options.client, owned: false }
-    : { options: toClientOptions(options), client: null, owned: true };
+    : { options: checked(clientOptions(options)), client: null, owned: true };
   for (const listener of [...listeners]) listener();
   if (previous?.owned) previous.client?.disconnect();
 }

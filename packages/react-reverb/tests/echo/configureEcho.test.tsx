@@ -1,3 +1,4 @@
+import { ReverbError } from '@react-reverb/core';
 import { cleanup, renderHook } from '@testing-library/react';
 import {
   configureEcho,
@@ -9,7 +10,6 @@ import {
 import { createMockClient } from 'react-reverb/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetEcho } from '../../src/echo/config';
-import { toClientOptions } from '../../src/echo/options';
 
 afterEach(() => {
   cleanup();
@@ -17,6 +17,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
   vi.unstubAllGlobals();
   document.head.innerHTML = '';
+  opened.length = 0;
 });
 
 /** What `php artisan install:broadcasting` writes into resources/js/echo.js, with the values filled in. */
@@ -30,127 +31,125 @@ const echoJs: EchoOptions = {
   enabledTransports: ['ws', 'wss'],
 };
 
-const headersOf = (options: ReturnType<typeof toClientOptions>) => {
-  const headers = options.auth?.headers;
-  return typeof headers === 'function' ? headers() : headers;
-};
+/** The socket URLs the configured client asked for (without the query); the sockets never open. */
+const opened: string[] = [];
+class UrlOnlyWebSocket {
+  readonly readyState = 0;
+  onmessage = null;
+  onclose = null;
+  onerror = null;
+  constructor(url: string) {
+    opened.push(url.split('?')[0] ?? '');
+  }
+  send(): void {}
+  close(): void {}
+}
 
-describe('configureEcho options (laravel-echo names → ours)', () => {
-  it('reads the echo.js object: TLS picks wssPort, else wsPort', () => {
-    expect(toClientOptions(echoJs, {})).toMatchObject({
-      key: 'app-key',
-      host: 'ws.example.com',
-      port: 443,
-      forceTLS: true,
-      namespace: 'App.Events',
-    });
-    expect(toClientOptions({ ...echoJs, forceTLS: false }, {})).toMatchObject({
-      port: 8080,
-      forceTLS: false,
-    });
-    expect(toClientOptions({ broadcaster: 'reverb', key: 'k', wsHost: 'h', forceTLS: false }, {}).port).toBe(
-      80,
-    );
+/** Where the client configureEcho made from `options` connects, once something uses it. */
+function socketUrl(options: EchoOptions): string | undefined {
+  configureEcho({ ...options, WebSocket: UrlOnlyWebSocket, autoConnect: true });
+  echo();
+  return opened.at(-1);
+}
+
+/** The error configureEcho throws for `options`, or undefined. */
+function configureError(options: EchoOptions): ReverbError | undefined {
+  try {
+    configureEcho(options);
+  } catch (error) {
+    return error as ReverbError;
+  }
+  return undefined;
+}
+
+describe('configureEcho options: the object goes to the core as it is', () => {
+  it("echo().options is the echo.js object, Echo's names unchanged", () => {
+    configureEcho({ ...echoJs, autoConnect: false });
+    expect(echo().options).toMatchObject(echoJs);
+    expect(echo().options).not.toHaveProperty('host');
+    expect(echo().options).not.toHaveProperty('port');
+    expect(socketUrl(echoJs)).toBe('wss://ws.example.com:443/app/app-key');
+    expect(socketUrl({ ...echoJs, forceTLS: false })).toBe('ws://ws.example.com:8080/app/app-key');
   });
 
-  it("fills echo-react's defaults from VITE_REVERB_* (ports as Vite gives them, strings)", () => {
-    const env = {
-      VITE_REVERB_APP_KEY: 'from-env',
-      VITE_REVERB_HOST: 'localhost',
-      VITE_REVERB_PORT: '8080',
-      VITE_REVERB_SCHEME: 'http',
-    };
-    expect(toClientOptions({ broadcaster: 'reverb' }, env)).toMatchObject({
-      key: 'from-env',
-      host: 'localhost',
-      port: 8080,
-      forceTLS: false,
-    });
+  it('configuring opens no socket: the client is created (and connects) on first use, as echo-react does', () => {
+    configureEcho({ ...echoJs, WebSocket: UrlOnlyWebSocket, autoConnect: true });
+    expect(opened).toEqual([]);
+    echo();
+    expect(opened).toEqual(['wss://ws.example.com:443/app/app-key']);
+  });
+
+  it("fills echo-react's defaults from VITE_REVERB_* (import.meta.env, where Vite builds the app)", () => {
+    vi.stubEnv('VITE_REVERB_APP_KEY', 'from-env');
+    vi.stubEnv('VITE_REVERB_HOST', 'localhost');
+    vi.stubEnv('VITE_REVERB_PORT', '8080');
+    vi.stubEnv('VITE_REVERB_SCHEME', 'http');
+    expect(socketUrl({ broadcaster: 'reverb' })).toBe('ws://localhost:8080/app/from-env');
     // No scheme: https, as echo-react's default.
-    const { VITE_REVERB_SCHEME: _, ...noScheme } = env;
-    expect(toClientOptions({ broadcaster: 'reverb' }, noScheme)).toMatchObject({
-      port: 8080,
-      forceTLS: true,
-    });
-  });
-
-  it('reads import.meta.env when the app is built by Vite', () => {
-    vi.stubEnv('VITE_REVERB_APP_KEY', 'vite-key');
-    vi.stubEnv('VITE_REVERB_HOST', 'vite.example.com');
-    vi.stubEnv('VITE_REVERB_PORT', '6001');
-    vi.stubEnv('VITE_REVERB_SCHEME', 'https');
-    expect(toClientOptions({ broadcaster: 'reverb' })).toMatchObject({
-      key: 'vite-key',
-      host: 'vite.example.com',
-      port: 6001,
-      forceTLS: true,
-    });
-  });
-
-  it('hosted Pusher: ws-{cluster}.pusher.com from VITE_PUSHER_*', () => {
-    const env = { VITE_PUSHER_APP_KEY: 'pk', VITE_PUSHER_APP_CLUSTER: 'eu' };
-    expect(toClientOptions({ broadcaster: 'pusher' }, env)).toMatchObject({
-      key: 'pk',
-      host: 'ws-eu.pusher.com',
-      port: 443,
-      forceTLS: true,
-    });
-  });
-
-  it('our own names win where both are given', () => {
-    expect(toClientOptions({ ...echoJs, host: 'ours.example.com', port: 9000 }, {})).toMatchObject({
-      host: 'ours.example.com',
-      port: 9000,
-    });
-  });
-
-  it('auth: headers, bearerToken, csrfToken (option, then <meta>), userAuthentication endpoint', () => {
-    const options = toClientOptions(
-      {
-        ...echoJs,
-        authEndpoint: '/api/broadcasting/auth',
-        auth: { headers: { 'X-App': 'a' } },
-        userAuthentication: { endpoint: '/api/broadcasting/user-auth', headers: { 'X-User-Auth': 'u' } },
-        bearerToken: 'tok',
-      },
-      {},
+    vi.stubEnv('VITE_REVERB_SCHEME', undefined);
+    expect(socketUrl({ broadcaster: 'reverb' })).toBe('wss://localhost:8080/app/from-env');
+    // An empty VITE_REVERB_PORT is unset, as pusher-js reads it: the scheme's port.
+    vi.stubEnv('VITE_REVERB_PORT', '');
+    expect(socketUrl({ broadcaster: 'reverb' })).toBe('wss://localhost:443/app/from-env');
+    // What the app gives wins over the defaults; our names win over Echo's.
+    expect(socketUrl({ broadcaster: 'reverb', wsHost: 'given.example.com', forceTLS: false })).toBe(
+      'ws://given.example.com:80/app/from-env',
     );
-    expect(options).toMatchObject({
-      authEndpoint: '/api/broadcasting/auth',
-      userAuthEndpoint: '/api/broadcasting/user-auth',
-    });
+    expect(socketUrl({ broadcaster: 'reverb', host: 'ours.example.com', port: 9000 })).toBe(
+      'wss://ours.example.com:9000/app/from-env',
+    );
+  });
+
+  it('hosted Pusher from VITE_PUSHER_*: ws-{cluster}.pusher.com, TLS', () => {
+    vi.stubEnv('VITE_PUSHER_APP_KEY', 'pk');
+    vi.stubEnv('VITE_PUSHER_APP_CLUSTER', 'eu');
+    expect(socketUrl({ broadcaster: 'pusher' })).toBe('wss://ws-eu.pusher.com:443/app/pk');
+  });
+
+  it("ably: Ably's Pusher endpoint with VITE_ABLY_PUBLIC_KEY, run as the pusher broadcaster (as laravel-echo does)", () => {
+    vi.stubEnv('VITE_ABLY_PUBLIC_KEY', 'ably-key');
+    expect(socketUrl({ broadcaster: 'ably' })).toBe('wss://realtime-pusher.ably.io:443/app/ably-key');
+    expect(echo().options.broadcaster).toBe('pusher');
+  });
+
+  it("csrfToken as laravel-echo reads it: window.Laravel.csrfToken, the option, then <meta name='csrf-token'>", () => {
+    configureEcho({ ...echoJs, autoConnect: false });
+    expect(echo().options.csrfToken).toBeUndefined();
     document.head.innerHTML = '<meta name="csrf-token" content="from-meta">';
-    expect(headersOf(options)).toEqual({
-      'X-App': 'a',
-      'X-User-Auth': 'u',
-      'X-CSRF-TOKEN': 'from-meta',
-      Authorization: 'Bearer tok',
-    });
-    expect(headersOf(toClientOptions({ ...echoJs, csrfToken: 'opt' }, {}))).toEqual({
-      'X-CSRF-TOKEN': 'opt',
-    });
+    configureEcho({ ...echoJs, autoConnect: false });
+    expect(echo().options.csrfToken).toBe('from-meta');
+    configureEcho({ ...echoJs, csrfToken: 'opt', autoConnect: false });
+    expect(echo().options.csrfToken).toBe('opt');
     vi.stubGlobal('Laravel', { csrfToken: 'window-laravel' });
-    expect(headersOf(toClientOptions({ ...echoJs, csrfToken: 'opt' }, {}))).toEqual({
-      'X-CSRF-TOKEN': 'window-laravel',
-    });
+    configureEcho({ ...echoJs, csrfToken: 'opt', autoConnect: false });
+    expect(echo().options.csrfToken).toBe('window-laravel');
   });
 
   it.each([
-    [{ broadcaster: 'reverb', wsHost: 'h' }, /options\.key is required/],
-    [{ broadcaster: 'reverb', key: 'k' }, /options\.wsHost is required/],
+    [{ broadcaster: 'reverb', wsHost: 'h' }, 'options.key is required'],
+    [{ broadcaster: 'reverb', key: 'k' }, 'options.wsHost (or host, cluster, url) is required'],
     [
-      { broadcaster: 'reverb', key: 'k', wsHost: 'h', forceTLS: false, wsPort: 'eighty' },
-      /wsPort must be a port number, got "eighty"/,
+      { broadcaster: 'reverb', key: 'k', wsHost: 'h', wsPort: 'eighty' },
+      'options.wsPort is not a port number: "eighty"',
     ],
     [
-      { broadcaster: 'reverb', key: 'k', wsHost: 'h', forceTLS: true, wssPort: 70000 },
-      /wssPort must be a port number, got 70000/,
+      { broadcaster: 'reverb', key: 'k', wsHost: 'h', wssPort: 70000 },
+      'options.wssPort is not a port number: "70000"',
     ],
-    [{ broadcaster: 'socket.io', host: 'h' }, /broadcaster "socket\.io" is not supported/],
-  ] as Array<[EchoOptions, RegExp]>)('throws one clear error at configureEcho: %j', (options, message) => {
-    expect(() => configureEcho(options)).toThrow(message);
-    expect(echoIsConfigured()).toBe(false);
-  });
+    [
+      { broadcaster: 'socket.io', host: 'h' },
+      `options.broadcaster "socket.io" is not supported: 'reverb', 'pusher' or 'ably'`,
+    ],
+  ] as Array<[EchoOptions, string]>)(
+    'throws the one error naming the option, at configureEcho: %j',
+    (options, message) => {
+      const error = configureError({ ...options, WebSocket: UrlOnlyWebSocket });
+      expect(error).toBeInstanceOf(ReverbError);
+      expect(error).toMatchObject({ code: 'REVERB_ERR_OPTIONS', message });
+      expect(echoIsConfigured()).toBe(false);
+      expect(opened).toEqual([]);
+    },
+  );
 });
 
 describe('configureEcho and echo()', () => {
@@ -163,12 +162,12 @@ describe('configureEcho and echo()', () => {
     configureEcho({ ...echoJs, autoConnect: false });
     expect(echoIsConfigured()).toBe(true);
     const first = echo();
-    expect(first.options).toMatchObject({ host: 'ws.example.com', port: 443 });
+    expect(first.options).toMatchObject({ wsHost: 'ws.example.com' });
     expect(echo()).toBe(first);
     const disconnect = vi.spyOn(first.client, 'disconnect');
     configureEcho({ ...echoJs, wsHost: 'other.example.com', autoConnect: false });
     expect(disconnect).toHaveBeenCalledTimes(1);
-    expect(echo().options.host).toBe('other.example.com');
+    expect(echo().options.wsHost).toBe('other.example.com');
   });
 
   it("never disconnects a client the app passed in (configureEcho({ client })); it is the app's", () => {

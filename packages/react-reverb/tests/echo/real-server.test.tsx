@@ -3,6 +3,8 @@
 // server, with a Laravel-like auth backend signing with the `pusher` SDK. Where echo-react has a known
 // bug, the body says what each one does (`impl.fixed`), so the difference is shown, not claimed.
 
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as echoReact from '@laravel/echo-react';
 import { createReverbClient, type ReverbClient } from '@react-reverb/core';
 import {
@@ -28,24 +30,74 @@ interface Impl {
   readonly mod: Echo;
   /** Ours: echo-react's known bugs are not there. */
   readonly fixed: boolean;
-  /** `configureEcho` with the echo.js object of user `user` (to `port`, the server's by default). */
-  configure(user: string, port?: number): void;
+  /**
+   * `configureEcho` with the echo.js object of user `user` (to `port`, the server's by default), and
+   * `extra` options over it.
+   */
+  configure(user: string, port?: number, extra?: Extra): void;
   teardown(): void;
   /** Frames our client sent (ours only). */
   log?: WireLog;
 }
 
+/** More of laravel-echo's options, given to both implementations as they are. */
+type Extra = Readonly<Record<string, unknown>>;
+
+/**
+ * A second channel authorization endpoint, signing as the auth server does, that records the headers of
+ * each request: what laravel-echo adds to them is seen on the wire. CORS as a Laravel app sets it up.
+ */
+interface RecordingEndpoint {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+async function startRecordingEndpoint(): Promise<RecordingEndpoint> {
+  const headers: IncomingHttpHeaders[] = [];
+  const http = createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    headers.push(req.headers);
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const signed = auth.pusher.authorizeChannel(
+        form.get('socket_id') ?? '',
+        form.get('channel_name') ?? '',
+      );
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(signed));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    headers,
+    close: () => new Promise((resolve) => http.close(() => resolve())),
+  };
+}
+
 let server: ServerHandle;
 let proxy: FaultProxy;
 let auth: AuthServer;
+let recorder: RecordingEndpoint;
 const others: ReverbClient[] = [];
 
 beforeAll(async () => {
   server = await withNodeFetch(() => startServer());
   auth = await startAuthServer({ ...server.app, port: server.port });
   proxy = await startFaultProxy({ target: server.port });
+  recorder = await startRecordingEndpoint();
 }, 30_000);
 afterAll(async () => {
+  await recorder?.close();
   await proxy?.close();
   await auth?.close();
   await server?.stop();
@@ -69,10 +121,10 @@ const IMPLS: Impl[] = [
     name: 'react-reverb/echo',
     mod: ours,
     fixed: true,
-    configure(user, port) {
+    configure(user, port, extra) {
       const { WebSocket, log } = recordingWebSocket();
       this.log = log;
-      ours.configureEcho({ ...echoJs(user, port), WebSocket });
+      ours.configureEcho({ ...echoJs(user, port), ...extra, WebSocket });
     },
     teardown: () => resetEcho(),
   },
@@ -80,8 +132,13 @@ const IMPLS: Impl[] = [
     name: '@laravel/echo-react 2.5.0',
     mod: echoReact as unknown as Echo,
     fixed: false,
-    configure(user, port) {
-      echoReact.configureEcho({ ...echoJs(user, port), disableStats: true, withoutInterceptors: true });
+    configure(user, port, extra) {
+      echoReact.configureEcho({
+        ...echoJs(user, port),
+        ...extra,
+        disableStats: true,
+        withoutInterceptors: true,
+      });
     },
     teardown: () => echoReact.echo().disconnect(),
   },
@@ -415,6 +472,43 @@ describe.each(IMPLS)('$name against the real server', (impl) => {
     await trigger('private-App.Models.Post.7', 'PostDeleted', payload('Gone'));
     await waitFor(() => got.length === 2, 10_000, 'two model events');
     expect(got).toEqual(['Draft:false', 'Gone:false']);
+  });
+
+  it('laravel-echo\'s headers reach the auth endpoint: X-CSRF-TOKEN from <meta name="csrf-token">, the bearer token, auth.headers', async () => {
+    document.head.innerHTML = '<meta name="csrf-token" content="meta-token">';
+    try {
+      const endpoint = `${recorder.url}/broadcasting/auth`;
+      impl.configure('1', server.port, { authEndpoint: endpoint, bearerToken: 'sanctum-token' });
+      render(<Feed id="headers" channelName="orders.6" events={['OrderShipped']} />);
+      await waitText('headers', 'ready:');
+      expect(recorder.headers.at(-1)).toMatchObject({
+        'x-csrf-token': 'meta-token',
+        authorization: 'Bearer sanctum-token',
+        'x-user': '1',
+      });
+    } finally {
+      document.head.innerHTML = '';
+    }
+  });
+
+  it('channelAuthorization.customHandler authorizes, called as pusher-js calls it', async () => {
+    const asked: string[] = [];
+    impl.configure('1', server.port, {
+      channelAuthorization: {
+        customHandler(
+          { socketId, channelName }: { socketId: string; channelName: string },
+          callback: (error: Error | null, data: unknown) => void,
+        ) {
+          asked.push(channelName);
+          callback(null, auth.pusher.authorizeChannel(socketId, channelName));
+        },
+      },
+    });
+    render(<Feed id="custom" channelName="orders.7" events={['OrderShipped']} />);
+    await waitText('custom', 'ready:');
+    await trigger('private-orders.7', 'App\\Events\\OrderShipped', { n: 1 });
+    await waitText('custom', 'ready:1');
+    expect(asked).toEqual(['private-orders.7']);
   });
 
   it('events sent during a cut: replayed after the reconnect on our server (echo-react loses them)', async () => {

@@ -5,6 +5,7 @@ import { cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import * as ours from 'react-reverb/echo';
 import {
+  configureEcho,
   type EchoPresenceChannel,
   type EchoPrivateChannel,
   type InferEventPayload,
@@ -75,5 +76,36 @@ describe("echo-react's README examples type-check and run", () => {
     leaveChannel();
     leave();
     expect(channel()).toBeNull();
+  });
+});
+
+describe("configureEcho's options type-check as resources/js/echo.js writes them", () => {
+  it("the core's options (Echo's names included), with echo-react's looser key and its broadcasters", () => {
+    // Vite's env, as an app without vite-env.d.ts has it.
+    const env: Record<string, string | undefined> = {};
+    // Checked by tsc, never called.
+    const app = () => {
+      configureEcho({ broadcaster: 'reverb' });
+      configureEcho({
+        broadcaster: 'reverb',
+        key: env.VITE_REVERB_APP_KEY,
+        wsHost: env.VITE_REVERB_HOST,
+        wsPort: env.VITE_REVERB_PORT ?? 80,
+        wssPort: env.VITE_REVERB_PORT ?? 443,
+        forceTLS: (env.VITE_REVERB_SCHEME ?? 'https') === 'https',
+        enabledTransports: ['ws', 'wss'],
+        bearerToken: null,
+        channelAuthorization: {
+          endpoint: '/api/broadcasting/auth',
+          customHandler: ({ socketId, channelName }, callback) =>
+            callback(null, { auth: `${socketId}:${channelName}` }),
+        },
+      });
+      configureEcho({ broadcaster: 'pusher', key: null, cluster: 'eu', Pusher: class {} });
+      configureEcho({ broadcaster: 'ably' });
+      // @ts-expect-error a port is a number or a numeric string
+      configureEcho({ broadcaster: 'reverb', wsPort: true });
+    };
+    expectTypeOf(app).toBeFunction();
   });
 });
