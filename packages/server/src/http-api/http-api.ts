@@ -257,10 +257,8 @@ export class HttpApi {
         const cache = channelTraits(channel).isCache
           ? { data: event.data, ttlSeconds: app.cacheTtl }
           : undefined;
-        // §11.1: kept for recovery (and sent with its position) on the app's history channels.
-        const history = keepsHistory(app, channel)
-          ? { maxEvents: app.history.maxEvents, ttlMs: app.history.ttlMs }
-          : undefined;
+        // §11.1: kept for recovery (and sent with its position) on the app's history channels. One
+        // message shape either way (`history` undefined when not kept): no spread per trigger.
         return adapter.publish({
           type: 'broadcast',
           appId: app.id,
@@ -268,7 +266,9 @@ export class HttpApi {
           frame,
           exceptSocketId: event.socketId,
           cache,
-          ...(history ? { history } : {}),
+          history: keepsHistory(app, channel)
+            ? { maxEvents: app.history.maxEvents, ttlMs: app.history.ttlMs }
+            : undefined,
         });
       }),
     );

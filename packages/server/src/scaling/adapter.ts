@@ -147,21 +147,17 @@ export class LocalAdapter implements Adapter {
       this.node.apply(message);
       return;
     }
-    if (message.cache) {
-      const { data, ttlSeconds } = message.cache;
-      this.state.storeCache(message.appId, message.channel, message.frame, data, ttlSeconds);
-    }
-    const { history, ...broadcast } = message;
+    const { appId, channel, frame, exceptSocketId, cache, history } = message;
+    if (cache) this.state.storeCache(appId, channel, frame, cache.data, cache.ttlSeconds);
     if (!history) {
       this.node.apply(message);
       return;
     }
     // Append and apply with nothing in between: the order of application is the order of offsets.
-    const position = this.history.append(message.appId, message.channel, message.frame, {
-      exceptSocketId: message.exceptSocketId,
-      ...history,
-    });
-    this.node.apply({ ...broadcast, position });
+    // Plain literals, no rest or spread: this runs for every trigger on a history channel.
+    const { maxEvents, ttlMs } = history;
+    const position = this.history.append(appId, channel, frame, { exceptSocketId, maxEvents, ttlMs });
+    this.node.apply(positioned(message, position));
   }
 
   async query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]> {
@@ -197,3 +193,23 @@ export class LocalAdapter implements Adapter {
 }
 
 export type AdapterFactory = (node: LocalNode) => Adapter;
+
+type Broadcast = Extract<AdapterMessage, { type: 'broadcast' }>;
+
+/**
+ * The broadcast as the nodes apply it once the history gave it its place: every field but `history`
+ * (the limits are the appending store's business), and `position`. Written out field by field: an
+ * object rest (`{ history, ...broadcast }`) is a slow generic copy, and this runs on every publish
+ * to a history channel (LocalAdapter, and the primary of `--workers N`).
+ */
+export function positioned(message: Broadcast, position: StreamPosition): Broadcast {
+  return {
+    type: 'broadcast',
+    appId: message.appId,
+    channel: message.channel,
+    frame: message.frame,
+    exceptSocketId: message.exceptSocketId,
+    cache: message.cache,
+    position,
+  };
+}

@@ -21,7 +21,7 @@
  * it a batch, and hands its incoming batches to `receive` (machine-peer.ts).
  */
 import { encodeServerMessage, InternalEvent } from '@react-reverb/core/protocol';
-import type { AdapterMessage, AdapterQuery, ChannelSnapshot } from './adapter';
+import { type AdapterMessage, type AdapterQuery, type ChannelSnapshot, positioned } from './adapter';
 import { ONLINE_SET } from './cluster-state';
 import { type Envelope, MachineLinkError, MachinePeer, type Transmit } from './machine-peer';
 import { MachineState } from './machine-state';
@@ -264,22 +264,17 @@ export class MachineHub {
       this.deliverToOthers(from, message);
       return;
     }
-    if (message.cache) {
-      const { data, ttlSeconds } = message.cache;
-      this.state.machine.storeCache(message.appId, message.channel, message.frame, data, ttlSeconds);
-    }
-    const { history, ...broadcast } = message;
+    const { appId, channel, frame, exceptSocketId, cache, history } = message;
+    if (cache) this.state.machine.storeCache(appId, channel, frame, cache.data, cache.ttlSeconds);
     if (!history) {
       this.deliverToOthers(from, message);
       return;
     }
     // Append and deliver with nothing in between: every link is in order, so every worker applies the
     // stream's events in the order of their offsets. The origin waited for its own copy.
-    const position = this.history.append(message.appId, message.channel, message.frame, {
-      exceptSocketId: message.exceptSocketId,
-      ...history,
-    });
-    this.deliverToAll({ ...broadcast, position });
+    const { maxEvents, ttlMs } = history;
+    const position = this.history.append(appId, channel, frame, { exceptSocketId, maxEvents, ttlMs });
+    this.deliverToAll(positioned(message, position));
   }
 
   private deliverToOthers(from: number, message: AdapterMessage): void {
