@@ -6,7 +6,10 @@
  * Memory accounting (no RSS involved, so it is exact and testable): every kept event costs the bytes
  * of its frame and excluded socket id (1 per UTF-16 unit, 2 when the string holds a character above
  * U+00FF: how V8 stores strings) plus {@link ENTRY_OVERHEAD_BYTES}; every stream costs
- * {@link STREAM_OVERHEAD_BYTES} plus the bytes of its key (app id and channel name).
+ * {@link STREAM_OVERHEAD_BYTES} plus the bytes of its key (app id and channel name). Those overheads
+ * cover what the layout keeps: per stream a ring of its events (event-ring.ts: no object per event,
+ * nothing moved when the oldest goes) and a place in a list by last publish (no map operation per
+ * append). tests/stress/history-accounting.test.ts holds them against the real heap.
  *
  * Over the budget, eviction drops, in this order: the metadata of streams that keep no event (the
  * longest empty first), then the oldest events of the least recently published streams, then (only
@@ -23,6 +26,7 @@
  */
 
 import type { StreamPosition } from '@react-reverb/core/protocol';
+import { EventRing } from './event-ring';
 import {
   type AppendOptions,
   answerRead,
@@ -38,12 +42,13 @@ import {
 } from './history';
 
 /**
- * What one kept event costs beyond its frame, measured on Node 20 (x64, no pointer compression): the
- * entry object with its 5 fields, its slot in the stream's array, the string header of the frame and
- * the heap number of its publish time. See docs/history.md for the measurement.
+ * What one kept event costs beyond its frame's characters, measured on Node 20 (x64, no pointer
+ * compression): the frame's string header and its three slots in its stream's ring (event-ring.ts),
+ * plus as many again for the room the ring may keep (at most twice the events plus one). See
+ * docs/history.md for the measurement.
  */
-export const ENTRY_OVERHEAD_BYTES = 120;
-/** What one stream costs beyond its key's characters: the map entry, the stream object, its array and epoch. */
+export const ENTRY_OVERHEAD_BYTES = 72;
+/** What one stream costs beyond its key's characters: the stream object, its ring, its epoch and map entry. */
 export const STREAM_OVERHEAD_BYTES = 400;
 
 export interface MemoryHistoryOptions {
@@ -58,15 +63,16 @@ export interface MemoryHistoryOptions {
 
 export type MemoryHistoryStats = HistoryStats;
 
-interface Entry extends KeptEvent {
-  readonly bytes: number;
-}
-
+/**
+ * One stream: its kept events are the ring's, with the offsets `top - count + 1 … top` (contiguous).
+ * Streams form a list from the least to the most recently published, for eviction.
+ */
 interface Stream {
-  readonly key: string;
+  readonly appId: string;
+  readonly channel: string;
   readonly epoch: string;
   top: number;
-  readonly entries: Entry[];
+  readonly ring: EventRing;
   trimReason: TrimReason | undefined;
   /** Last publish, or creation by a read: what metadata expiry and eviction order go by. */
   lastTouchMs: number;
@@ -74,11 +80,16 @@ interface Stream {
   /** The limits of the last append, for `sweep`. */
   ttlMs: number;
   readonly bytes: number;
+  older: Stream | undefined;
+  newer: Stream | undefined;
 }
 
 const WIDE_CHARACTER = /[\u0100-\uffff]/;
 
-/** Bytes V8 spends on a string's characters. */
+/**
+ * Bytes V8 spends on a string's characters. Cheap for the usual frame: on a string V8 stores with one
+ * byte per character the expression cannot match, and V8 answers without scanning it.
+ */
 export function stringBytes(text: string): number {
   return WIDE_CHARACTER.test(text) ? text.length * 2 : text.length;
 }
@@ -87,9 +98,22 @@ function streamKey(appId: string, channel: string): string {
   return `${appId}\u0000${channel}`;
 }
 
+/** What a kept event is accounted: its characters and the overhead. */
+function eventBytes(frame: string, exceptSocketId: string | undefined): number {
+  return (
+    ENTRY_OVERHEAD_BYTES +
+    stringBytes(frame) +
+    (exceptSocketId === undefined ? 0 : stringBytes(exceptSocketId))
+  );
+}
+
 export class MemoryHistory implements HistoryStore {
-  /** Least recently published first: a publish moves its stream to the end. */
-  private readonly streams = new Map<string, Stream>();
+  /** App id → channel → stream. */
+  private readonly streams = new Map<string, Map<string, Stream>>();
+  private streamCount = 0;
+  /** The ends of the list: the least recently published stream and the most recently published. */
+  private oldest: Stream | undefined;
+  private newest: Stream | undefined;
   /** Streams that keep no event, in the order they became empty: their metadata goes first. */
   private readonly empty = new Set<Stream>();
   private readonly budget: number;
@@ -108,114 +132,135 @@ export class MemoryHistory implements HistoryStore {
 
   append(appId: string, channel: string, frame: string, options: AppendOptions): StreamPosition {
     const now = this.now();
-    const key = streamKey(appId, channel);
-    const stream = this.streams.get(key) ?? this.create(key, now);
-    // Most recently published goes last.
-    this.streams.delete(key);
-    this.streams.set(key, stream);
-    this.empty.delete(stream);
+    const stream = this.streams.get(appId)?.get(channel) ?? this.create(appId, channel, now);
+    this.moveToNewest(stream);
     stream.lastTouchMs = now;
     stream.topPublishedAtMs = now;
     stream.ttlMs = options.ttlMs;
+    const { ring } = stream;
+    // Room within maxEvents first: the same events go as if the limit were applied after the push.
+    while (ring.count >= options.maxEvents) this.dropOldest(stream, 'too_far_behind');
+    if (ring.count === 0) this.empty.delete(stream);
     const offset = ++stream.top;
     const { exceptSocketId } = options;
-    const bytes =
-      ENTRY_OVERHEAD_BYTES +
-      stringBytes(frame) +
-      (exceptSocketId === undefined ? 0 : stringBytes(exceptSocketId));
-    stream.entries.push({ offset, frame, exceptSocketId, publishedAtMs: now, bytes });
-    this.bytes += bytes;
+    ring.push(frame, exceptSocketId, now, options.maxEvents);
+    this.bytes += eventBytes(frame, exceptSocketId);
     this.events++;
-    this.trim(stream, options.maxEvents, options.ttlMs, now);
+    this.dropExpired(stream, options.ttlMs, now);
     this.evict(stream);
     return { epoch: stream.epoch, offset };
   }
 
   read(appId: string, channel: string, request: ReadRequest): HistoryRead {
     const now = this.now();
-    const key = streamKey(appId, channel);
-    let stream = this.streams.get(key);
+    let stream = this.streams.get(appId)?.get(channel);
     if (stream) this.trim(stream, request.maxEvents, request.ttlMs, now);
     else {
-      stream = this.create(key, now);
-      this.streams.set(key, stream);
+      stream = this.create(appId, channel, now);
       this.empty.add(stream);
       this.evict(stream);
     }
-    const { entries } = stream;
+    const { ring } = stream;
     const state = {
       epoch: stream.epoch,
       top: stream.top,
-      firstKept: entries[0]?.offset ?? stream.top + 1,
+      firstKept: stream.top - ring.count + 1,
       trimReason: stream.trimReason,
       topPublishedAtMs: stream.topPublishedAtMs,
     };
     const after = replayAfter(state, request);
-    const kept: Entry[] = [];
+    const kept: KeptEvent[] = [];
     if (after !== undefined) {
-      // Entries are contiguous: the ones after `after` start at a computable index.
-      const start = Math.max(0, after + 1 - state.firstKept, entries.length - request.maxEvents);
-      for (let i = start; i < entries.length; i++) kept.push(entries[i] as Entry);
+      // Offsets are contiguous: the events after `after` start at a computable index.
+      const start = Math.max(0, after + 1 - state.firstKept, ring.count - request.maxEvents);
+      for (let i = start; i < ring.count; i++) {
+        kept.push({
+          offset: state.firstKept + i,
+          frame: ring.frame(i),
+          exceptSocketId: ring.exceptSocketId(i),
+          publishedAtMs: ring.publishedAtMs(i),
+        });
+      }
     }
     return answerRead(state, request, after, kept, now);
   }
 
   /** Drops expired events and metadata idle for a day, in every stream. */
   sweep(nowMs: number): void {
-    for (const stream of this.streams.values()) {
+    for (let stream = this.oldest; stream !== undefined; ) {
+      const next = stream.newer;
       if (stream.lastTouchMs <= nowMs - this.metadataTtlMs) this.drop(stream);
       else this.dropExpired(stream, stream.ttlMs, nowMs);
+      stream = next;
     }
   }
 
   stats(): MemoryHistoryStats {
-    return { streams: this.streams.size, events: this.events, bytes: this.bytes };
+    return { streams: this.streamCount, events: this.events, bytes: this.bytes };
   }
 
-  private create(key: string, now: number): Stream {
-    const bytes = STREAM_OVERHEAD_BYTES + stringBytes(key);
+  /** A new stream, in the map and at the most recent end of the list. */
+  private create(appId: string, channel: string, now: number): Stream {
+    const bytes = STREAM_OVERHEAD_BYTES + stringBytes(streamKey(appId, channel));
     this.bytes += bytes;
-    return {
-      key,
+    const stream: Stream = {
+      appId,
+      channel,
       epoch: this.newEpoch(),
       top: 0,
-      entries: [],
+      ring: new EventRing(),
       trimReason: undefined,
       lastTouchMs: now,
       topPublishedAtMs: undefined,
       ttlMs: HISTORY_DEFAULTS.ttlMs,
       bytes,
+      older: undefined,
+      newer: undefined,
     };
+    let byChannel = this.streams.get(appId);
+    if (!byChannel) {
+      byChannel = new Map();
+      this.streams.set(appId, byChannel);
+    }
+    byChannel.set(channel, stream);
+    this.streamCount++;
+    this.link(stream);
+    return stream;
   }
 
   private trim(stream: Stream, maxEvents: number, ttlMs: number, now: number): void {
-    while (stream.entries.length > maxEvents) this.dropOldest(stream, 'too_far_behind');
+    while (stream.ring.count > maxEvents) this.dropOldest(stream, 'too_far_behind');
     this.dropExpired(stream, ttlMs, now);
   }
 
   private dropExpired(stream: Stream, ttlMs: number, now: number): void {
     const cutoff = now - ttlMs;
-    while ((stream.entries[0]?.publishedAtMs ?? Number.POSITIVE_INFINITY) <= cutoff) {
-      this.dropOldest(stream, 'expired');
-    }
+    const { ring } = stream;
+    while (ring.count > 0 && ring.publishedAtMs(0) <= cutoff) this.dropOldest(stream, 'expired');
   }
 
   private dropOldest(stream: Stream, reason: TrimReason): void {
-    const entry = stream.entries.shift();
-    if (!entry) return;
-    this.bytes -= entry.bytes;
+    const { ring } = stream;
+    if (ring.count === 0) return;
+    this.bytes -= eventBytes(ring.frame(0), ring.exceptSocketId(0));
     this.events--;
+    ring.shift();
     stream.trimReason = reason;
-    if (stream.entries.length === 0) this.empty.add(stream);
+    if (ring.count === 0) this.empty.add(stream);
   }
 
   /** Forgets a stream entirely: its next use starts a new epoch. */
   private drop(stream: Stream): void {
-    if (this.streams.get(stream.key) !== stream) return;
-    this.streams.delete(stream.key);
+    const byChannel = this.streams.get(stream.appId);
+    if (byChannel?.get(stream.channel) !== stream) return;
+    byChannel.delete(stream.channel);
+    if (byChannel.size === 0) this.streams.delete(stream.appId);
+    this.streamCount--;
+    this.unlink(stream);
     this.empty.delete(stream);
-    for (const entry of stream.entries) this.bytes -= entry.bytes;
-    this.events -= stream.entries.length;
+    const { ring } = stream;
+    for (let i = 0; i < ring.count; i++) this.bytes -= eventBytes(ring.frame(i), ring.exceptSocketId(i));
+    this.events -= ring.count;
     this.bytes -= stream.bytes;
   }
 
@@ -227,17 +272,47 @@ export class MemoryHistory implements HistoryStore {
       this.drop(stream);
       if (this.bytes <= this.budget) return;
     }
-    for (const stream of this.streams.values()) {
-      while (stream.entries.length > 0) {
+    for (let stream = this.oldest; stream !== undefined; stream = stream.newer) {
+      while (stream.ring.count > 0) {
         this.dropOldest(stream, 'evicted');
         if (this.bytes <= this.budget) return;
       }
     }
-    for (const stream of this.streams.values()) {
-      if (stream === touched) continue;
-      this.drop(stream);
-      if (this.bytes <= this.budget) return;
+    for (let stream = this.oldest; stream !== undefined; ) {
+      const next = stream.newer;
+      if (stream !== touched) {
+        this.drop(stream);
+        if (this.bytes <= this.budget) return;
+      }
+      stream = next;
     }
     this.drop(touched);
+  }
+
+  // ───────────── the list, least recently published first ─────────────
+
+  private link(stream: Stream): void {
+    stream.older = this.newest;
+    stream.newer = undefined;
+    if (this.newest) this.newest.newer = stream;
+    else this.oldest = stream;
+    this.newest = stream;
+  }
+
+  private unlink(stream: Stream): void {
+    const { older, newer } = stream;
+    if (older) older.newer = newer;
+    else this.oldest = newer;
+    if (newer) newer.older = older;
+    else this.newest = older;
+    stream.older = undefined;
+    stream.newer = undefined;
+  }
+
+  /** A publish makes its stream the most recent (no map operation: this runs on every publish). */
+  private moveToNewest(stream: Stream): void {
+    if (this.newest === stream) return;
+    this.unlink(stream);
+    this.link(stream);
   }
 }

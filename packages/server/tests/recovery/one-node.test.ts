@@ -237,9 +237,9 @@ describe('recovery on one node, across a real cut', () => {
 
 describe('recovery under a tiny memory budget', () => {
   it('events dropped by the budget: a gap with reason evicted; the retained rest is replayed', async () => {
-    // About 430 bytes per stream and 200 per event of this size (docs/history.md): the second channel's
+    // About 430 bytes per stream and 150 per event of this size (docs/history.md): the second channel's
     // six events push out about three of the first channel's five, the least recently published.
-    const small = await startTestServer([DEMO_APP_CONFIG], { history: { memoryBudgetBytes: 2_600 } });
+    const small = await startTestServer([DEMO_APP_CONFIG], { history: { memoryBudgetBytes: 2_100 } });
     defer(() => small.close());
     const smallSdk = sdkFor(small);
     const channel = unique('private-a.');
