@@ -34,8 +34,9 @@ export function channelNames(prefix: string) {
  *                            key → 1 (what a purge of the node visits; never more than it holds)
  *   cache:[app,channel]      string JSON {frame, data}, with the channel's TTL
  *   hist:meta:[app,channel]  hash of a history stream (§11.1): e epoch, t top offset, r why the oldest
- *                            kept event last moved, p publish time of the top (Redis clock, ms); expires
- *                            a day after the last publish
+ *                            kept event last moved, p publish time of the top (Redis clock, ms), o a
+ *                            publish time no later than the oldest kept event's; expires a day after
+ *                            the last publish
  *   hist:ev:[app,channel]    Redis Stream of its kept events: id `<offset>-0`, fields t publish time,
  *                            f frame (without position), x excluded socket id (optional); expires `ttl`
  *                            after the last publish (redis-history-scripts.ts)
@@ -60,6 +61,11 @@ export function keyNames(prefix: string) {
     cache: (appId: string, channel: string) => `${p}cache:${JSON.stringify([appId, channel])}`,
     historyMeta: (appId: string, channel: string) => `${p}hist:meta:${JSON.stringify([appId, channel])}`,
     historyEvents: (appId: string, channel: string) => `${p}hist:ev:${JSON.stringify([appId, channel])}`,
+    /** Both keys of a stream, `[historyMeta, historyEvents]`, for one JSON encoding (every append needs both). */
+    historyKeys(appId: string, channel: string): readonly [string, string] {
+      const id = JSON.stringify([appId, channel]);
+      return [`${p}hist:meta:${id}`, `${p}hist:ev:${id}`];
+    },
     session: (appId: string, userId: string) => `${p}session:${JSON.stringify([appId, userId])}`,
     replacedSessions: (appId: string, userId: string) =>
       `${p}session-replaced:${JSON.stringify([appId, userId])}`,

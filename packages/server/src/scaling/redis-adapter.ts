@@ -216,15 +216,14 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * stream's epoch on its next use, so recovering clients see a gap instead of a silent loss.
    */
   private async publishWithHistory(message: Extract<AdapterMessage, { type: 'broadcast' }>): Promise<void> {
-    const { history, ...broadcast } = message;
+    const { appId, channel, frame, exceptSocketId, cache, history } = message;
     if (!history) return;
+    // Without `history`: the limits are this node's business, never the other nodes'.
+    const broadcast = { type: 'broadcast' as const, appId, channel, frame, exceptSocketId, cache };
     if (isCachedBroadcast(broadcast)) this.state.storeCache(broadcast);
     try {
-      await this.history.append(broadcast.appId, broadcast.channel, broadcast.frame, {
-        exceptSocketId: broadcast.exceptSocketId,
-        cache: broadcast.cache,
-        ...history,
-      });
+      const { maxEvents, ttlMs } = history;
+      await this.history.append(appId, channel, frame, { exceptSocketId, cache, maxEvents, ttlMs });
     } catch (error) {
       this.link.fail('history append', error);
       // A timeout may come after the script ran and published: its echo delivers the event then, and

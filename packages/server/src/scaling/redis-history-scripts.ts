@@ -18,21 +18,13 @@ function script(lua: string): Script {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
-/** Lua shared by both scripts: Redis time in ms, and the stream's epoch, created (or reset) as needed. */
-const PRELUDE = `
+/** Lua shared by both scripts: Redis time in ms, the keys, and a reset asked by the node. */
+const CLOCK = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowText = string.format('%d', now)
 local meta, events = KEYS[1], KEYS[2]
-if ARGV[2] == '1' then redis.call('DEL', meta, events) end
-local epoch = redis.call('HGET', meta, 'e')
-local created = false
-if not epoch then
-  epoch = ARGV[1]
-  created = true
-  redis.call('DEL', meta, events)
-  redis.call('HSET', meta, 'e', epoch, 't', 0)
-end`;
+if ARGV[2] == '1' then redis.call('DEL', meta, events) end`;
 
 /**
  * KEYS: meta, events. ARGV: a fresh epoch (used if the stream has none), reset ('1': start a new
@@ -40,9 +32,30 @@ end`;
  * envelope head (cluster-messages.ts `positionedEnvelopeHead`). Assigns the next offset, keeps the
  * entry within maxEvents and ttl, records why the oldest kept entry moved, and publishes the envelope
  * completed with the position. → {epoch, offset}.
+ *
+ * It runs on every publish to a history channel, so it makes as few calls as it can: one read of the
+ * meta (epoch, top, reason, `o`) and one write (top, publish time, and the reason and `o` when they
+ * change). `o` is a publish time no later than the oldest kept entry's: entries are added in publish
+ * order and only ever dropped from the head, so once `o` is after the ttl's cutoff nothing kept has
+ * expired and the oldest entry need not be read. It is refreshed when it is not, i.e. about once per
+ * ttl on a busy stream; on a quiet one the oldest entry is read and expires as before. (Should the
+ * Redis clock step back, an entry published after the step may be trimmed up to that step late; reads
+ * leave out expired entries on their own, redis-history.ts.)
  */
-export const APPEND = script(`${PRELUDE}
-local offset = redis.call('HINCRBY', meta, 't', 1)
+export const APPEND = script(`${CLOCK}
+local fields = redis.call('HMGET', meta, 'e', 't', 'r', 'o')
+local epoch, reason, oldest = fields[1], fields[3], fields[4]
+local offset = (tonumber(fields[2]) or 0) + 1
+local update = { 'p', nowText }
+if not epoch then
+  -- A new stream, Redis restarted empty, a day idle, or a reset: a new epoch from offset 1.
+  epoch, reason, oldest, offset = ARGV[1], false, false, 1
+  redis.call('DEL', meta, events)
+  update[#update + 1] = 'e'
+  update[#update + 1] = epoch
+end
+update[#update + 1] = 't'
+update[#update + 1] = string.format('%d', offset)
 local max = tonumber(ARGV[5])
 local trimmed = nil
 local length = redis.call('XLEN', events)
@@ -61,28 +74,38 @@ end
 -- Entries published at or before the cutoff have expired. Each expires once, so this is O(1) amortized;
 -- the entry just added is never expired, so a kept one is always found.
 local cutoff = now - tonumber(ARGV[6])
-local oldest = redis.call('XRANGE', events, '-', '+', 'COUNT', 1)[1]
-if oldest and tonumber(oldest[2][2]) <= cutoff then
-  local from = oldest[1]
-  local first = offset
-  while true do
-    local batch = redis.call('XRANGE', events, from, '+', 'COUNT', 100)
-    local found = false
-    for _, entry in ipairs(batch) do
-      if tonumber(entry[2][2]) > cutoff then
-        first = tonumber(string.match(entry[1], '^(%d+)'))
-        found = true
-        break
+if not oldest or tonumber(oldest) <= cutoff then
+  local first = redis.call('XRANGE', events, '-', '+', 'COUNT', 1)[1]
+  local published = tonumber(first[2][2])
+  if published <= cutoff then
+    local from = first[1]
+    local firstKept = offset
+    published = now
+    while true do
+      local batch = redis.call('XRANGE', events, from, '+', 'COUNT', 100)
+      local found = false
+      for _, entry in ipairs(batch) do
+        if tonumber(entry[2][2]) > cutoff then
+          firstKept = tonumber(string.match(entry[1], '^(%d+)'))
+          published = tonumber(entry[2][2])
+          found = true
+          break
+        end
       end
+      if found or #batch < 100 then break end
+      from = string.format('%d-0', tonumber(string.match(batch[#batch][1], '^(%d+)')) + 1)
     end
-    if found or #batch < 100 then break end
-    from = string.format('%d-0', tonumber(string.match(batch[#batch][1], '^(%d+)')) + 1)
+    redis.call('XTRIM', events, 'MAXLEN', offset - firstKept + 1)
+    trimmed = 'expired'
   end
-  redis.call('XTRIM', events, 'MAXLEN', offset - first + 1)
-  trimmed = 'expired'
+  update[#update + 1] = 'o'
+  update[#update + 1] = string.format('%d', published)
 end
-if trimmed then redis.call('HSET', meta, 'r', trimmed) end
-redis.call('HSET', meta, 'p', nowText)
+if trimmed and trimmed ~= reason then
+  update[#update + 1] = 'r'
+  update[#update + 1] = trimmed
+end
+redis.call('HSET', meta, unpack(update))
 redis.call('PEXPIRE', events, ARGV[6])
 redis.call('PEXPIRE', meta, ARGV[7])
 redis.call('PUBLISH', ARGV[8],
@@ -97,8 +120,14 @@ return { epoch, offset }
  * maxEvents entries after it, newest first. → {epoch, top, trim reason or '', top publish time or '',
  * now, number of kept entries, after (-1 = no replay), entries}.
  */
-export const READ = script(`${PRELUDE}
-if created then redis.call('PEXPIRE', meta, ARGV[3]) end
+export const READ = script(`${CLOCK}
+local epoch = redis.call('HGET', meta, 'e')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('DEL', meta, events)
+  redis.call('HSET', meta, 'e', epoch, 't', 0)
+  redis.call('PEXPIRE', meta, ARGV[3])
+end
 local fields = redis.call('HMGET', meta, 't', 'r', 'p')
 local top = tonumber(fields[1])
 local after = -1

@@ -85,14 +85,16 @@ export class RedisHistory implements HistoryStore {
     frame: string,
     options: RedisAppendOptions,
   ): Promise<StreamPosition> {
-    const meta = this.keys.historyMeta(appId, channel);
+    const [meta, events] = this.keys.historyKeys(appId, channel);
+    const { exceptSocketId, cache } = options;
+    // Undefined fields are left out of the envelope by JSON.stringify: no spread needed.
     const message: Extract<AdapterMessage, { type: 'broadcast' }> = {
       type: 'broadcast',
       appId,
       channel,
       frame,
-      ...(options.exceptSocketId === undefined ? {} : { exceptSocketId: options.exceptSocketId }),
-      ...(options.cache === undefined ? {} : { cache: options.cache }),
+      exceptSocketId,
+      cache,
     };
     const reset = this.lost.has(meta);
     let reply: unknown;
@@ -100,12 +102,12 @@ export class RedisHistory implements HistoryStore {
       reply = await runScript(
         this.redis,
         APPEND,
-        [meta, this.keys.historyEvents(appId, channel)],
+        [meta, events],
         [
           this.newEpoch(),
           reset ? '1' : '0',
           frame,
-          options.exceptSocketId ?? '',
+          exceptSocketId ?? '',
           options.maxEvents,
           options.ttlMs,
           this.metadataTtlMs,
@@ -127,7 +129,7 @@ export class RedisHistory implements HistoryStore {
 
   /** Never rejects: Redis unreachable answers `unavailable` (with the client's own position, if any). */
   async read(appId: string, channel: string, request: ReadRequest): Promise<HistoryRead> {
-    const meta = this.keys.historyMeta(appId, channel);
+    const [meta, events] = this.keys.historyKeys(appId, channel);
     const reset = this.lost.has(meta);
     const { recover, rewind, maxEvents } = request;
     const mode =
@@ -137,7 +139,7 @@ export class RedisHistory implements HistoryStore {
       reply = await runScript(
         this.redis,
         READ,
-        [meta, this.keys.historyEvents(appId, channel)],
+        [meta, events],
         [
           this.newEpoch(),
           reset ? '1' : '0',

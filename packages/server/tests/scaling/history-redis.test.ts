@@ -233,6 +233,34 @@ describe('RedisHistory', () => {
     expect(behind.replay[0]?.offset).toBe(2);
   });
 
+  it('keeps exactly the events within ttl and maxEvents after every append, however they age', async () => {
+    // The append script reads the oldest entry only when the meta's `o` says it may have expired:
+    // whatever the timing, what it keeps must be what a plain model keeps.
+    const s = await store();
+    const keys = keyNames(s.prefix);
+    const events = keys.historyEvents(APP, CHANNEL);
+    const limits = { maxEvents: 4, ttlMs: 900 };
+    const published: { offset: number; at: number }[] = [];
+    const pauses = [0, 0, 300, 0, 700, 100, 0, 0, 0, 1_000, 400, 400, 400, 0, 950];
+    for (const pause of pauses) {
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+      const { offset } = await s.store.append(APP, CHANNEL, frame(published.length + 1), limits);
+      const id = `${offset}-0`;
+      const [added] = (await s.client.xrange(events, id, id)) as [string, string[]][];
+      published.push({ offset, at: Number(added?.[1][1]) });
+      const now = published[published.length - 1]?.at as number;
+      const expected = published
+        .filter((event) => event.at > now - limits.ttlMs)
+        .slice(-limits.maxEvents)
+        .map((event) => `${event.offset}-0`);
+      const kept = ((await s.client.xrange(events, '-', '+')) as [string, string[]][]).map(
+        ([entry]) => entry,
+      );
+      expect(kept).toEqual(expected);
+    }
+    expect(published.map((event) => event.offset)).toEqual(pauses.map((_, i) => i + 1));
+  });
+
   it('reads the top’s publish time and now on the Redis clock', async () => {
     const s = await store();
     const before = Date.now();
