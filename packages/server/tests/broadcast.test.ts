@@ -1,9 +1,12 @@
 /**
  * Encode once, frame once: both write paths deliver identical frames, and a socket over its buffer
- * budget is closed with 4100 while the others keep receiving.
+ * budget is closed with 4100 while the others keep receiving. One write per socket per turn: a
+ * socket's frames of one turn are written together, in order, and held frames never count against a
+ * client's buffer budget.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { broadcastStats, frameOnceSupported, isFrameOnce, setFrameOnce } from '../src/socket/broadcast';
+import { isWriteCoalescing, setWriteCoalescing, turnWriteStats } from '../src/socket/turn-writes';
 import { sdkFor } from './support/auth';
 import { RawClient, rawClients } from './support/raw-client';
 import { sharedTestServer, startTestServer } from './support/server';
@@ -12,6 +15,7 @@ const t = sharedTestServer();
 const connect = rawClients();
 afterEach(() => {
   setFrameOnce(true);
+  setWriteCoalescing(true);
 });
 
 async function subscribers(channel: string, n: number): Promise<RawClient[]> {
@@ -60,6 +64,54 @@ describe('write paths', () => {
       c.close();
     } finally {
       await big.close();
+    }
+  });
+});
+
+describe('one write per socket per turn', () => {
+  it('is on by default', () => {
+    expect(isWriteCoalescing()).toBe(true);
+  });
+
+  it.each([
+    ['on', true, 1],
+    ['off', false, 0],
+  ] as const)(
+    '%s: a batch of 10 events reaches every subscriber in order, corked once per socket',
+    async (_name, on, corksPerSocket) => {
+      setWriteCoalescing(on);
+      const channel = `turn-${_name}`;
+      const clients = await subscribers(channel, 3);
+      const before = turnWriteStats.corked;
+      await sdkFor(t).triggerBatch(
+        Array.from({ length: 10 }, (_, i) => ({ channel, name: 'step', data: String(i) })),
+      );
+      for (const c of clients) {
+        for (let i = 0; i < 10; i++) expect((await c.nextEvent('step')).data).toBe(String(i));
+      }
+      // The 10 frames of the batch share one cork (and so one write) per socket; none when off.
+      expect(turnWriteStats.corked - before).toBe(3 * corksPerSocket);
+    },
+  );
+
+  it('a fast client is not judged by the frames held for the turn: 50 KB in one batch under a 32 KB budget', async () => {
+    const tight = await startTestServer([{ id: '1', key: 'k', secret: 's' }], {
+      maxBufferedBytes: 32 * 1024,
+      maxRequestSize: 200_000,
+    });
+    try {
+      const c = await connect(tight.wsUrl());
+      await c.subscribe('held');
+      const payload = 'h'.repeat(5_000);
+      const skippedBefore = broadcastStats.skippedOverCapacity;
+      await sdkFor(tight).triggerBatch(
+        Array.from({ length: 10 }, (_, i) => ({ channel: 'held', name: `e${i}`, data: payload })),
+      );
+      for (let i = 0; i < 10; i++) expect((await c.nextEvent(`e${i}`)).data).toBe(payload);
+      expect(broadcastStats.skippedOverCapacity).toBe(skippedBefore);
+      expect(c.closeCode).toBeUndefined();
+    } finally {
+      await tight.close();
     }
   });
 });

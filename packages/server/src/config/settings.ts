@@ -669,6 +669,12 @@ export const OTHER_NAMES: readonly OtherName[] = [
     reason: 'benchmark switch read by socket/broadcast.ts: `false` turns frame-once broadcasting off',
   },
   {
+    env: 'REVERB_WRITE_COALESCING',
+    status: 'internal',
+    reason:
+      "benchmark switch read by socket/turn-writes.ts: `false` writes each frame at once instead of a socket's frames of one turn together",
+  },
+  {
     env: 'REVERB_WORKER_SLOT',
     status: 'internal',
     reason: 'set by the primary of `--workers N` for each worker it forks (supervisor/worker-control.ts)',

@@ -5,13 +5,18 @@
  * here (and only here) and used only while that socket's sender is idle (no compression, nothing
  * queued); otherwise the socket gets `ws.send(buffer)`, which is always correct.
  *
+ * Every frame to a socket is held with the socket's other frames of the same turn of the event loop
+ * and written with them in one system call (turn-writes.ts).
+ *
  * Backpressure: a socket that already holds more than `maxBufferedBytes` unsent bytes is not written
  * to; it is closed with 4100 (Over capacity: pusher-js backs off and reconnects), so one slow client
  * never grows the server's memory without bound.
  */
+import type { Duplex } from 'node:stream';
 import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
 import type { AppTraffic } from '../shared/traffic';
+import { holdForTurn, releaseIfLarge, releaseNow } from './turn-writes';
 
 /** What a broadcast needs from a connection. */
 export interface FrameSink {
@@ -35,6 +40,7 @@ interface InternalSender {
 interface InternalWebSocket {
   readonly _sender?: InternalSender;
   readonly _extensions?: Record<string, unknown>;
+  readonly _socket?: Partial<Duplex>;
 }
 
 type FrameFn = (data: Buffer, options: Record<string, unknown>) => FrameList;
@@ -76,6 +82,23 @@ function idleSender(ws: WebSocket): InternalSender | undefined {
   return sender;
 }
 
+/** The TCP (or TLS) socket under `ws`, when it can be corked (ws's `_socket` is internal). */
+function socketOf(ws: WebSocket): Duplex | undefined {
+  const socket = (ws as unknown as InternalWebSocket)._socket;
+  return typeof socket?.cork === 'function' ? (socket as Duplex) : undefined;
+}
+
+/**
+ * True when `ws` holds more than `maxBufferedBytes` unsent bytes the client has not taken. Bytes
+ * held back for this turn (turn-writes.ts) are the server's, not the client's: they go to the kernel
+ * first, and what the kernel does not take then is judged.
+ */
+export function overBudget(ws: WebSocket, maxBufferedBytes: number): boolean {
+  if (ws.bufferedAmount <= maxBufferedBytes) return false;
+  const socket = socketOf(ws);
+  return !(socket !== undefined && releaseNow(socket) && ws.bufferedAmount <= maxBufferedBytes);
+}
+
 /**
  * One text frame as ONE buffer (header and payload joined): `sendFrame` then makes one plain `write`
  * per socket instead of cork + two writes + uncork (a `writev` of two buffers), which is most of the
@@ -91,9 +114,12 @@ function singleBufferFrame(frame: FrameFn, payload: Buffer): FrameList {
  * idle sender when frame-once is on, else `ws.send`. The caller has checked state and buffer budget.
  */
 export function writeText(ws: WebSocket, text: string): void {
+  const socket = socketOf(ws);
+  if (socket) holdForTurn(socket);
   const sender = frameOnce && frameFn ? idleSender(ws) : undefined;
   if (sender?.sendFrame && frameFn) sender.sendFrame(singleBufferFrame(frameFn, Buffer.from(text, 'utf8')));
   else ws.send(text);
+  if (socket) releaseIfLarge(socket);
 }
 
 /** A frame ready to be written to many sockets. */
@@ -115,14 +141,16 @@ export class PreparedFrame {
   sendTo(sink: FrameSink, maxBufferedBytes: number): boolean {
     const { ws } = sink;
     if (sink.closing || ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount > maxBufferedBytes) {
+    if (overBudget(ws, maxBufferedBytes)) {
       broadcastStats.skippedOverCapacity++;
       sink.overCapacity();
       return false;
     }
     const list = this.framed();
     const sender = list ? idleSender(ws) : undefined;
+    const socket = socketOf(ws);
     try {
+      if (socket) holdForTurn(socket);
       if (list && sender?.sendFrame) {
         broadcastStats.framedOnce++;
         sender.sendFrame(list);
@@ -130,6 +158,7 @@ export class PreparedFrame {
         broadcastStats.sentPlain++;
         ws.send(this.buffer, { binary: false });
       }
+      if (socket) releaseIfLarge(socket);
       const traffic = sink.traffic;
       if (traffic) {
         traffic.messagesOut++;

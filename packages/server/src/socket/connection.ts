@@ -17,7 +17,7 @@ import { type RawData, WebSocket } from 'ws';
 import type { AppConfig } from '../config/config';
 import { frameForLog, type ReverbLogger } from '../shared/logger';
 import { AppTraffic, type Traffic } from '../shared/traffic';
-import { type FrameSink, writeText } from './broadcast';
+import { type FrameSink, overBudget, writeText } from './broadcast';
 import { RateWindow } from './limits';
 import { messageRateWindow } from './rate-limiter';
 
@@ -245,7 +245,7 @@ export class Connection implements FrameSink {
 
   /** True, and the connection is closing with 4100, when the socket holds too many unsent bytes. */
   overBuffered(): boolean {
-    if (this.ws.bufferedAmount <= this.context.maxBufferedBytes) return false;
+    if (!overBudget(this.ws, this.context.maxBufferedBytes)) return false;
     this.overCapacity();
     return true;
   }
