@@ -114,14 +114,17 @@ export function split(items, parts) {
 /**
  * Source addresses for client sockets: one loopback address per 20,000 connections of a worker
  * (`BENCH_CONNS_PER_SOURCE_IP`), because the ephemeral port range (about 28,000 ports) is per
- * source address. The server still listens on 127.0.0.1 only.
+ * source address, and addresses of their own per worker once all workers together open more than
+ * that (50,000 over 4 processes of 12,500 would otherwise all leave from 127.0.0.1). The server
+ * still listens on 127.0.0.1 only.
  * @param {number} workerIndex
  * @param {number} connections connections this worker opens
+ * @param {number} total connections all workers open
  */
-function sourceAddresses(workerIndex, connections) {
+function sourceAddresses(workerIndex, connections, total) {
   const perAddress = Number(process.env.BENCH_CONNS_PER_SOURCE_IP) || 20_000;
-  if (connections <= perAddress) return undefined;
-  const count = Math.ceil(connections / perAddress);
+  if (total <= perAddress) return undefined;
+  const count = Math.max(1, Math.ceil(connections / perAddress));
   return Array.from({ length: count }, (_, i) => `127.0.${workerIndex + 1}.${i + 2}`);
 }
 
@@ -135,6 +138,7 @@ function sourceAddresses(workerIndex, connections) {
  */
 export async function connect(target, workers, specsPerWorker, options = {}) {
   const started = performance.now();
+  const total = specsPerWorker.reduce((a, specs) => a + specs.length, 0);
   const results = await Promise.all(
     workers.map((worker, i) => {
       const specs = specsPerWorker[i] ?? [];
@@ -146,7 +150,7 @@ export async function connect(target, workers, specsPerWorker, options = {}) {
           specs,
           concurrency: options.concurrency ?? 100,
           timeoutMs: options.timeoutMs ?? 30_000,
-          localAddresses: sourceAddresses(i, specs.length),
+          localAddresses: sourceAddresses(i, specs.length, total),
         },
         600_000,
       );

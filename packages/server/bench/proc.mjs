@@ -96,3 +96,22 @@ export function machineJiffies() {
     return { busy: 0, total: 0 };
   }
 }
+
+/**
+ * Open file descriptors of each process of a tree, largest first: with `--workers N` each process
+ * has its own `ulimit -n`, so the largest is what must stay under it.
+ * @param {number} root
+ * @returns {number[]}
+ */
+export function descriptorsPerProcess(root) {
+  /** @type {number[]} */
+  const counts = [];
+  for (const pid of processTree(root)) {
+    try {
+      counts.push(readdirSync(`/proc/${pid}/fd`).length);
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return counts.sort((a, b) => b - a);
+}

@@ -58,6 +58,15 @@ const clientWorkers = args.workers
   : Math.max(2, Math.min(4, os.availableParallelism()));
 if (!Number.isInteger(clientWorkers) || clientWorkers < 1) fail('--workers must be a positive integer');
 
+/**
+ * The most connections one process (a server process or a client process) holds in a variant: each
+ * has its own `ulimit -n`. All of them unless the variant spreads them over processes.
+ * @param {import('./scenarios/index.mjs').Variant<unknown>} variant
+ */
+function perProcess(variant) {
+  return variant.perProcessConnections ?? variant.connections;
+}
+
 /** @param {string} message @returns {never} */
 function fail(message) {
   console.error(`bench: ${message}\n${HELP}`);
@@ -102,7 +111,7 @@ if (!process.env.BENCH_ULIMIT_RAISED && needed.some((file) => !existsSync(file))
 
 // File descriptors: the server and the client processes each hold one per connection. Raise the
 // soft limit by re-running under `ulimit -n` (root may raise the hard limit too).
-const fdsNeeded = Math.max(...plan.map((p) => p.variant.connections)) + 4096;
+const fdsNeeded = Math.max(...plan.map((p) => perProcess(p.variant))) + 4096;
 const fdLimit = Number(execFileSync('bash', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
 if (fdLimit < fdsNeeded && !process.env.BENCH_ULIMIT_RAISED) {
   log(`ulimit -n is ${fdLimit}; re-running with ${fdsNeeded}`);
@@ -181,8 +190,8 @@ async function main() {
         (variant.targets && !variant.targets.includes(kind)
           ? `not run against ${kind} (ours-only target)`
           : undefined) ??
-        (variant.connections + 2048 > fdsAvailable
-          ? `ulimit -n ${fdsAvailable} is too low for ${variant.connections} connections (hard limit; needs ${variant.connections + 2048})`
+        (perProcess(variant) + 2048 > fdsAvailable
+          ? `ulimit -n ${fdsAvailable} is too low for ${variant.connections} connections (hard limit; needs ${perProcess(variant) + 2048})`
           : undefined) ??
         (variant.connections * 100_000 > os.freemem()
           ? `not enough free memory for ${variant.connections} connections`

@@ -186,8 +186,9 @@ export function soketiUnavailable(log) {
 
 /**
  * Starts one server of `kind` with BENCH_APP (client events on) and waits until it answers HTTP.
+ * `workers`: ours with `--workers N` (processes on the one port; soketi has no such mode).
  * @param {TargetKind} kind
- * @param {{ env?: Record<string, string>, readyTimeoutMs?: number }} [options]
+ * @param {{ env?: Record<string, string>, readyTimeoutMs?: number, workers?: number }} [options]
  * @returns {Promise<Target>}
  */
 export async function startTarget(kind, options = {}) {
@@ -220,11 +221,13 @@ export async function startTarget(kind, options = {}) {
         String(port),
         '--config',
         configPath,
+        ...(options.workers ? ['--workers', String(options.workers)] : []),
       ],
       baseEnv,
     );
     readyPath = '/up';
   } else {
+    if (options.workers) throw new Error('soketi runs one process: no --workers');
     if (!soketiStartScript) throw new Error('soketi is not installed: call soketiUnavailable() first');
     proc = spawnTracked('bash', [soketiStartScript], {
       ...baseEnv,

@@ -20,8 +20,13 @@ import { recovery } from './recovery.mjs';
  */
 
 /**
+ * `perProcessConnections`: the most connections one process holds when the variant spreads them
+ * over several server and client processes (each has its own `ulimit -n`); `connections` otherwise.
  * @template P
- * @typedef {{ name: string, params: P, connections: number, targets?: readonly ('ours' | 'soketi')[] }} Variant
+ * @typedef {{
+ *   name: string, params: P, connections: number, perProcessConnections?: number,
+ *   targets?: readonly ('ours' | 'soketi')[]
+ * }} Variant
  */
 
 /**
