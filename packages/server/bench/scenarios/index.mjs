@@ -3,6 +3,7 @@ import { clientEventsLoad } from './client-events-load.mjs';
 import { clientEventsRtt } from './client-events-rtt.mjs';
 import { cluster } from './cluster.mjs';
 import { connections } from './connections.mjs';
+import { everyCore } from './every-core.mjs';
 import { fanout } from './fanout.mjs';
 import { fanoutPresence } from './fanout-presence.mjs';
 import { fanoutRooms } from './fanout-rooms.mjs';
@@ -56,6 +57,7 @@ export const SCENARIOS = [
   httpBatch,
   clientEventsRtt,
   clientEventsLoad,
+  everyCore,
   cluster,
   recovery,
   historyCost,
