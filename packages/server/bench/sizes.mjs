@@ -12,6 +12,7 @@ export const SIZES = {
       probeEveryMs: 20,
     },
     fanout: { subscribers: 500, rate: 20, durationMs: 2000 },
+    fanoutFrames: { subscribers: 500, perRequest: 10, rate: 4, durationMs: 2000, blocks: 1 },
     everyCore: {
       workers: 2,
       subscribers: 500,
@@ -63,6 +64,9 @@ export const SIZES = {
       probeEveryMs: 20,
     },
     fanout: { subscribers: 10_000, rate: 3, durationMs: 10_000 },
+    // 10 frames per socket at once (a batch of 10, a burst of 10) to 5,000 subscribers, 0.6 times a
+    // second: 30,000 deliveries/s, the fan-out scenario's pace.
+    fanoutFrames: { subscribers: 5000, perRequest: 10, rate: 0.6, durationMs: 10_000, blocks: 1 },
     // --workers 2 against one process, side by side: 5,000 subscribers on each, two ABBA blocks
     // (4 samples per side). Trackers: 8 connections, so each worker holds some.
     everyCore: {

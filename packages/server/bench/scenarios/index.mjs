@@ -5,6 +5,7 @@ import { cluster } from './cluster.mjs';
 import { connections } from './connections.mjs';
 import { everyCore } from './every-core.mjs';
 import { fanout } from './fanout.mjs';
+import { fanoutFrames } from './fanout-frames.mjs';
 import { fanoutPresence } from './fanout-presence.mjs';
 import { fanoutRooms } from './fanout-rooms.mjs';
 import { historyCost } from './history-cost.mjs';
@@ -51,6 +52,7 @@ import { recovery } from './recovery.mjs';
 export const SCENARIOS = [
   connections,
   fanout,
+  fanoutFrames,
   fanoutRooms,
   fanoutPresence,
   httpEvents,

@@ -75,6 +75,9 @@ function withTimeout(promise) {
   return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() => clearTimeout(timer));
 }
 
+/** Requests per burst of a paced run: 1 unless the args say `burst`. @param {RunArgs} args */
+const burstOf = (args) => Number(/** @type {{ burst?: number }} */ (args).burst ?? 1);
+
 /** @param {number} ms */
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -147,7 +150,8 @@ function result(t, elapsedMs) {
 const handlers = {
   /**
    * Steady rate (`rate` requests/s, at most `inflight` outstanding) when `rate` is set, else closed
-   * loop: `inflight` lanes back to back. Channels are used round robin.
+   * loop: `inflight` lanes back to back. Channels are used round robin. With `burst` (a number in
+   * the args), `rate` counts bursts: each is `burst` requests sent at once.
    * @param {RunArgs} args
    */
   async run(args) {
@@ -167,7 +171,7 @@ const handlers = {
       /** @type {Set<Promise<void>>} */
       const pending = new Set();
       while (performance.now() < end) {
-        const due = Math.floor(((performance.now() - started) / 1000) * rate);
+        const due = Math.floor(((performance.now() - started) / 1000) * rate) * burstOf(args);
         while (issued < due && inflight < args.inflight) {
           issued += 1;
           inflight += 1;
