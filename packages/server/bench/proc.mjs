@@ -52,6 +52,11 @@ export function cpuSeconds(root) {
   return ticks / CLOCK_TICKS;
 }
 
+/** CPU seconds (user + system) of one process, without its children. @param {number} pid */
+export function ownCpuSeconds(pid) {
+  return (readStat(pid)?.cpuTicks ?? 0) / CLOCK_TICKS;
+}
+
 /**
  * CPU seconds spent in the kernel (system time) by a process tree: for a fan-out, mostly the
  * per-socket `write` and the loopback TCP work it does.

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
 import { httpPool } from '../http-client.mjs';
 import { Histogram } from '../stats.mjs';
+import { DeliveryCounter } from './acks.mjs';
 import { serveCommands } from './ipc.mjs';
 
 /**
@@ -247,7 +248,58 @@ const handlers = {
     for (const ws of trackers) ws.terminate();
     return { ...result(t, elapsedMs), trackedLatency: delivered.toJSON(), trackers: trackers.length };
   },
+
+  /** The port subscriber processes report their deliveries to (`reportTo` of lean-clients.mjs). */
+  async ackPort() {
+    acks ??= new DeliveryCounter();
+    return { port: await acks.listen() };
+  },
+
+  /**
+   * Closed loop on `channels[0]` clocked by the subscribers: `window` lanes, each publishing an event
+   * and waiting until the `reporters` subscriber processes have as many events on all their
+   * connections (acks.mjs), so at most `window` events are outstanding. `ackedLatency`: from the
+   * request to the event counted everywhere.
+   * @param {RunArgs & { window: number, reporters: number }} args
+   */
+  async runAcked(args) {
+    const counter = acks ?? new DeliveryCounter();
+    counter.reporters = args.reporters;
+    const publish = client(args.server, args.inflight);
+    const channel = /** @type {string} */ (args.channels[0]);
+    const t = tally(args.channels);
+    const acked = new Histogram();
+    let stalled = 0;
+    const started = performance.now();
+    const end = started + args.durationMs;
+    let seq = 0;
+    const lane = async () => {
+      while (performance.now() < end) {
+        const s = ++seq;
+        const sentAt = nowUs();
+        t.sent += 1;
+        try {
+          await publish('events', { name: BENCH_EVENT, channel, data: JSON.stringify({ t: sentAt, s }) });
+          t.ok += 1;
+          t.okEvents += 1;
+          t.perChannel[0] += 1;
+        } catch (error) {
+          t.failed += 1;
+          if (t.errors.length < 5) t.errors.push(String(error));
+          continue;
+        }
+        // Delivered everywhere once every process counts as many events as were accepted by now.
+        if (await counter.until(t.ok - 1, 10_000)) acked.record(nowUs() - sentAt);
+        else stalled += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: args.window }, lane));
+    return { ...result(t, performance.now() - started), ackedLatency: acked.toJSON(), stalled };
+  },
 };
+
+/** @type {DeliveryCounter | undefined} */
+let acks;
 
 /**
  * @param {string} url
