@@ -5,8 +5,8 @@
  * here (and only here) and used only while that socket's sender is idle (no compression, nothing
  * queued); otherwise the socket gets `ws.send(buffer)`, which is always correct.
  *
- * Every frame to a socket is held with the socket's other frames of the same turn of the event loop
- * and written with them in one system call (turn-writes.ts).
+ * A socket's frames of one turn of the event loop after its first are held and written together in
+ * one system call (turn-writes.ts).
  *
  * Backpressure: a socket that already holds more than `maxBufferedBytes` unsent bytes is not written
  * to; it is closed with 4100 (Over capacity: pusher-js backs off and reconnects), so one slow client
@@ -16,10 +16,10 @@ import type { Duplex } from 'node:stream';
 import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
 import type { AppTraffic } from '../shared/traffic';
-import { holdForTurn, releaseIfLarge, releaseNow } from './turn-writes';
+import { beforeWrite, releaseIfLarge, releaseNow, type TurnStamped } from './turn-writes';
 
 /** What a broadcast needs from a connection. */
-export interface FrameSink {
+export interface FrameSink extends TurnStamped {
   readonly ws: WebSocket;
   /** True once the connection is closing: nothing more is written. */
   readonly closing: boolean;
@@ -113,9 +113,10 @@ function singleBufferFrame(frame: FrameFn, payload: Buffer): FrameList {
  * Writes one text frame to one socket (replies to a single connection): as one buffer through the
  * idle sender when frame-once is on, else `ws.send`. The caller has checked state and buffer budget.
  */
-export function writeText(ws: WebSocket, text: string): void {
+export function writeText(sink: Pick<FrameSink, 'ws' | 'writeTurn'>, text: string): void {
+  const { ws } = sink;
   const socket = socketOf(ws);
-  if (socket) holdForTurn(socket);
+  if (socket) beforeWrite(sink, socket);
   const sender = frameOnce && frameFn ? idleSender(ws) : undefined;
   if (sender?.sendFrame && frameFn) sender.sendFrame(singleBufferFrame(frameFn, Buffer.from(text, 'utf8')));
   else ws.send(text);
@@ -150,7 +151,7 @@ export class PreparedFrame {
     const sender = list ? idleSender(ws) : undefined;
     const socket = socketOf(ws);
     try {
-      if (socket) holdForTurn(socket);
+      if (socket) beforeWrite(sink, socket);
       if (list && sender?.sendFrame) {
         broadcastStats.framedOnce++;
         sender.sendFrame(list);

@@ -120,6 +120,8 @@ export class ClientSocket extends WebSocket {
 
 export class Connection implements FrameSink {
   closing = false;
+  /** The turn of the event loop of its last frame out (socket/turn-writes.ts). */
+  writeTurn = 0;
   lastActivityMs: number;
   /** When the activity probe went out; 0 while none is pending. */
   probeSentAtMs = 0;
@@ -188,7 +190,7 @@ export class Connection implements FrameSink {
     if (this.context.debug) this.logFrame('out', frame);
     this.traffic.messagesOut++;
     this.traffic.bytesOut += frame.length;
-    writeText(this.ws, frame);
+    writeText(this, frame);
   }
 
   /** Counts one received message of `bytes` bytes. */

@@ -1,17 +1,19 @@
 /**
- * One write per socket per turn of the event loop (docs/architecture.md §7). Most of what a delivery
- * costs is the kernel's `write` per socket; when several frames leave for one socket within a turn (a
- * `batch_events` of 10 events on one channel, a burst of triggers read in one poll, the broadcasts of
- * one relayed batch, a recovery replay), each frame would be a system call of its own. Instead, the
- * first frame of a turn corks the socket, and `setImmediate` (the check phase, right after the poll
- * phase that read the turn's requests) uncorks every socket corked in the turn: Node hands each
- * socket's frames to the kernel together, one `writev`.
+ * One write per socket per turn of the event loop, or two (docs/architecture.md §7). Most of what a
+ * delivery costs is the kernel's `write` per socket; when several frames leave for one socket within
+ * a turn (a `batch_events` of 10 events on one channel, a burst of triggers read in one poll, the
+ * broadcasts of one relayed batch, a recovery replay), each frame would be a system call of its own.
+ * The first frame of a turn goes to the kernel at once, as any single frame does; a second one corks
+ * the socket, and `setImmediate` (the check phase, right after the poll phase that read the turn's
+ * requests) uncorks every socket corked in the turn: Node hands the rest of each socket's frames to
+ * the kernel together, one `writev`.
  *
- * Why the check phase and not `process.nextTick`: a burst of `POST /events` arrives as several
- * requests that one poll phase reads, each in a callback of its own; released at each callback's end,
- * their frames would still take a write each. Measured at 5,000 subscribers (bench `fanout-frames`),
- * bursts of 10 cost 0.44× the CPU per delivery released in the check phase, and about 1× released
- * per callback; a single frame per turn costs the same either way.
+ * Why not cork at the first frame: a socket that gets one frame per turn, the common fan-out, then
+ * pays for buffering and a second pass over every socket, and measured 1.1–1.2× the CPU per delivery
+ * at 5,000 subscribers (bench `fanout-single-5k`). Why the check phase and not `process.nextTick`: a
+ * burst of `POST /events` arrives as several requests that one poll phase reads, each in a callback
+ * of its own; released at each callback's end, their frames would still take a write each (bench
+ * `fanout-burst-5k`: about 1× the CPU per delivery, against 0.4× released in the check phase).
  *
  * Order is the stream's: everything written to a corked socket (frames, pings, the close frame) waits
  * in its write buffer in order. Held bytes are not a slow reader's backlog: `releaseNow` hands them to
@@ -28,9 +30,16 @@ let enabled = process.env.REVERB_WRITE_COALESCING !== 'false';
 /** Sockets corked in this turn; a socket released early and corked again is listed twice (harmless). */
 let held: Duplex[] = [];
 let scheduled = false;
+/** The current turn: it changes when a turn's held frames are released. */
+let turn = 1;
 
 /** Counters, so tests can see that frames were held together. */
 export const turnWriteStats = { corked: 0, releasedEarly: 0 };
+
+/** The writer of one socket (its connection): the turn of its last frame. */
+export interface TurnStamped {
+  writeTurn: number;
+}
 
 /** Turns write coalescing on or off (tests and benchmarks measure both). */
 export function setWriteCoalescing(on: boolean): void {
@@ -43,26 +52,33 @@ export function isWriteCoalescing(): boolean {
 
 function releaseTurn(): void {
   scheduled = false;
-  // Uncorking writes; a write that fails emits its error later, and anything written meanwhile starts
-  // a new list for the next turn's end.
+  turn++;
+  // Uncorking writes; a write that fails emits its error later.
   const sockets = held;
   held = [];
   for (const socket of sockets) socket.uncork();
 }
 
 /**
- * Corks `socket` until the end of this turn, unless it is corked already (by this turn, or by a
- * writer that uncorks before returning, as ws does around a two-part frame).
+ * Before a frame is written to `socket` (`writer`'s): the first of the turn goes at once; from the
+ * second on, the socket is corked until the turn ends. Every turn that writes ends with a release
+ * scheduled, so a stamp of the current turn always has one pending.
  */
-export function holdForTurn(socket: Duplex): void {
-  if (!enabled || socket.writableCorked !== 0) return;
+export function beforeWrite(writer: TurnStamped, socket: Duplex): void {
+  if (!enabled) return;
+  if (writer.writeTurn !== turn) {
+    writer.writeTurn = turn;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(releaseTurn);
+    }
+    return;
+  }
+  // Already corked (by this turn, or by a writer that uncorks before it returns, as ws does).
+  if (socket.writableCorked !== 0) return;
   socket.cork();
   held.push(socket);
   turnWriteStats.corked++;
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(releaseTurn);
-  }
 }
 
 /** After a write: a socket holding more than `HOLD_LIMIT_BYTES` goes to the kernel now. */
