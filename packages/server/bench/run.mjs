@@ -20,7 +20,7 @@ import { killAllChildren, oursUnavailable, soketiUnavailable } from './targets.m
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const HELP = `usage: node bench/run.mjs [options]
   --scenario a,b   scenarios or variants to run (default: all); --list shows them
-  --size S         small (harness check, ~5 min) | full (default, the benchmark)
+  --size S         small (harness check, ~7 min) | full (default, the benchmark)
   --target T       ours | soketi | both (default)
   --out FILE       results file (default: bench/results/<date>-<size>.json); --out - to not save
   --workers N      client processes per scenario (default: 2, or the core count up to 4)
@@ -137,7 +137,7 @@ async function main() {
   installCleanup();
   const started = Date.now();
   // Everything is bounded: the whole run stops (and takes its children with it) after this long.
-  const runLimitS = sizeName === 'full' ? 30 * 60 : 8 * 60;
+  const runLimitS = sizeName === 'full' ? 40 * 60 : 10 * 60;
   setTimeout(() => {
     log(`run exceeded ${runLimitS} s: stopping`);
     process.exit(1);

@@ -1,5 +1,5 @@
-// Scenario parameters per size. `small` checks the harness in about 5 minutes (both servers; each
-// recovery variant's cuts and back-off take 25 s per server); `full` is the benchmark (about 17
+// Scenario parameters per size. `small` checks the harness in about 7 minutes (both servers; each
+// recovery variant's cuts and back-off take 25 s per server); `full` is the benchmark (about 27
 // minutes on 2 cores). Durations in milliseconds.
 
 export const SIZES = {
