@@ -61,6 +61,10 @@ summarize "$machine_node" "pnpm test + test:stress" "$log" "$rc" $((SECONDS - st
 if [ "$status" -eq 0 ]; then
   mapfile -t packages < <(pnpm -r --workspace-concurrency=1 exec node -e \
     "const p = require('./package.json'); if (p.scripts && p.scripts.test) console.log(p.name)")
+  # soketi, the third-party server of the core's echo.js test, ships a uWebSockets.js binary for the machine's
+  # Node only: it keeps running on that one (packages/core/tests/support/soketi.ts) while the tests move on.
+  SOKETI_NODE=$(command -v node)
+  export SOKETI_NODE
   for major in ${TEST_NODES-24}; do
     start=$SECONDS
     echo "› Node $major: installing node@$major from the npm registry"

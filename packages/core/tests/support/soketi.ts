@@ -44,6 +44,17 @@ function ensureInstalled(): string {
   return join(cache, 'start.sh');
 }
 
+/**
+ * The PATH soketi starts with: its uWebSockets.js binary loads on the machine's Node only (20 here), so when
+ * the tests run on another one (scripts/test.sh's Node 24 run) `$SOKETI_NODE` names the machine's `node`,
+ * first on soketi's PATH. soketi is the server under the test, not the code on trial: its Node is its own.
+ */
+function peerPath(): string {
+  const node = process.env.SOKETI_NODE;
+  const path = process.env.PATH ?? '';
+  return node ? `${dirname(node)}:${path}` : path;
+}
+
 export interface SoketiHandle {
   readonly port: number;
   readonly app: { readonly id: string; readonly key: string; readonly secret: string };
@@ -73,6 +84,7 @@ async function startOnce(startScript: string, app: SoketiHandle['app'], port: nu
   const child: ChildProcess = spawn('bash', [startScript], {
     env: {
       ...process.env,
+      PATH: peerPath(),
       HOST: '127.0.0.1',
       PORT: String(port),
       APP_ID: app.id,
