@@ -344,11 +344,19 @@ const handlers = {
     for (const conn of conns) {
       clearInterval(conn.pingTimer);
       conn.ready = false; // an intended close is not counted as closedAfterReady
-      conn.ws.terminate();
+      // A reset, not a FIN: a closed socket bound to a local address (connections-50k's loopback aliases) sits
+      // in TIME_WAIT for 60 s holding its port, and Linux gives no such port to a plain connect() meanwhile:
+      // the next scenario's 10,000 connections failed with EADDRNOTAVAIL. A reset leaves no TIME_WAIT.
+      const socket = conn.ws._socket;
+      if (typeof socket?.resetAndDestroy === 'function') socket.resetAndDestroy();
+      else conn.ws.terminate();
     }
     conns.length = 0;
     return {};
   },
 };
 
+// The parent stops a worker by going away (workers/ipc.mjs exits then): the connections still open are reset
+// first, not left to the kernel's FIN at exit (see `close`). Registered before serveCommands' exit.
+process.on('disconnect', () => handlers.close());
 serveCommands(handlers);
