@@ -3,6 +3,8 @@
 //
 //   node bench/report.mjs [results/<file>.json]          print the table (default: newest file)
 //   node bench/report.mjs [file] --write README.md ...   replace the marked section of each file
+//   node bench/report.mjs full.json rerun.json ...        the first file, its scenarios that a later file
+//                                                         ran again taken from that file (said under the table)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -45,7 +47,7 @@ function sideNote(side) {
  *   lines: Record<string, any>[], durationS?: number }} results
  * @param {string} [fileName]
  */
-export function renderMarkdown(results, fileName) {
+export function renderMarkdown(results, fileName, reruns = []) {
   const m = results.machine;
   const out = [
     `Latest run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, size \`${results.size}\`, ` +
@@ -57,7 +59,11 @@ export function renderMarkdown(results, fileName) {
     '| Scenario | Metric | ours | soketi | ours ÷ soketi | Target | Met |',
     '| --- | --- | ---: | ---: | ---: | --- | :---: |',
   ];
-  for (const line of results.lines) {
+  /** @type {Map<string, Record<string, any>>} */
+  const replaced = new Map();
+  for (const rerun of reruns) for (const line of rerun.results.lines) replaced.set(line.scenario, line);
+  for (const original of results.lines) {
+    const line = replaced.get(original.scenario) ?? original;
     const oursNote = sideNote(line.ours);
     const soketiNote = sideNote(line.soketi);
     /** @type {Map<string, Record<string, any>>} */
@@ -83,6 +89,15 @@ export function renderMarkdown(results, fileName) {
       'core, summed over the nodes (Redis apart). `recovery` counts events; soketi keeps no history, so it ' +
       'neither replays nor reports gaps.',
   );
+  for (const rerun of reruns) {
+    const names = rerun.results.lines.map((/** @type {Record<string, any>} */ l) => `\`${l.scenario}\``);
+    const when = rerun.results.date.slice(0, 16).replace('T', ' ');
+    out.push(
+      '',
+      `${names.join(', ')}: from a run of ${names.length === 1 ? 'that scenario' : 'those scenarios'} alone at ` +
+        `${when} UTC (raw: \`bench/results/${rerun.fileName}\`${rerun.results.note ? `; ${rerun.results.note}` : ''}).`,
+    );
+  }
   return out.join('\n');
 }
 
@@ -103,7 +118,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     options: { write: { type: 'string', multiple: true } },
   });
   const file = positionals[0] ? resolve(positionals[0]) : newestResults();
-  const markdown = renderMarkdown(JSON.parse(readFileSync(file, 'utf8')), basename(file));
+  const reruns = positionals.slice(1).map((path) => ({
+    results: JSON.parse(readFileSync(resolve(path), 'utf8')),
+    fileName: basename(path),
+  }));
+  const markdown = renderMarkdown(JSON.parse(readFileSync(file, 'utf8')), basename(file), reruns);
   if (!values.write?.length) {
     console.log(markdown);
   } else {
