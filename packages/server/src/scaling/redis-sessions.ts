@@ -183,13 +183,9 @@ export class RedisSessionState implements SessionState {
   }
 
   async claim(appId: string, userId: string, sessionId: string, rememberMs: number): Promise<ClaimResult> {
-    checkRememberMs(rememberMs);
-    const reply = await this.run('session claim', CLAIM_SESSION, appId, userId, [
-      sessionId,
-      rememberMs,
-      MAX_REPLACED_SESSIONS,
-    ]);
-    return decodeClaimReply(reply);
+    return decodeClaimReply(
+      await this.run('session claim', CLAIM_SESSION, appId, userId, sessionId, rememberMs),
+    );
   }
 
   async endOthers(
@@ -198,26 +194,33 @@ export class RedisSessionState implements SessionState {
     keepSessionId: string,
     rememberMs: number,
   ): Promise<EndOthersResult> {
-    checkRememberMs(rememberMs);
-    const reply = await this.run('end other sessions', END_OTHER_SESSIONS, appId, userId, [
+    const reply = await this.run(
+      'end other sessions',
+      END_OTHER_SESSIONS,
+      appId,
+      userId,
       keepSessionId,
       rememberMs,
-      MAX_REPLACED_SESSIONS,
-    ]);
+    );
     return decodeEndOthersReply(reply);
   }
 
   async peek(appId: string, userId: string, sessionId: string): Promise<PeekResult> {
     // A peek refreshes nothing, so rememberMs is not used: 1 satisfies the prelude.
-    const reply = await this.run('session peek', PEEK_SESSION, appId, userId, [
-      sessionId,
-      1,
-      MAX_REPLACED_SESSIONS,
-    ]);
-    return decodePeekReply(reply);
+    return decodePeekReply(await this.run('session peek', PEEK_SESSION, appId, userId, sessionId, 1));
   }
 
-  private async run(op: string, script: Script, appId: string, userId: string, args: (string | number)[]) {
+  /** Runs one of the scripts above with the ARGV their PRELUDE reads (a bad rememberMs never reaches Redis). */
+  private async run(
+    op: string,
+    script: Script,
+    appId: string,
+    userId: string,
+    sessionId: string,
+    rememberMs: number,
+  ): Promise<unknown> {
+    checkRememberMs(rememberMs);
+    const args = [sessionId, rememberMs, MAX_REPLACED_SESSIONS];
     try {
       return await runScript(this.client, script, this.userKeys(appId, userId), args);
     } catch (error) {
