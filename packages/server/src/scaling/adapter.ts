@@ -5,8 +5,13 @@
  * `RedisAdapter` (redis-adapter.ts) publishes to the other nodes too and merges their answers, which is
  * why everything here returns a Promise. Both pass tests/scaling/adapter-contract.test.ts.
  */
-import type { StreamPosition } from '@react-reverb/core/protocol';
-import { type ClusterState, MemoryClusterState } from './cluster-state';
+import {
+  encodeServerMessage,
+  InternalEvent,
+  type StreamPosition,
+  type UserInfo,
+} from '@react-reverb/core/protocol';
+import { type ClusterState, MemoryClusterState, ONLINE_SET } from './cluster-state';
 import type { HistoryStore } from './history';
 import { MemoryHistory } from './memory-history';
 import { MemorySessionState, type SessionState } from './sessions';
@@ -212,4 +217,32 @@ export function positioned(message: Broadcast, position: StreamPosition): Broadc
     cache: message.cache,
     position,
   };
+}
+
+/**
+ * What every node applies when a membership of `set` (a presence channel, or {@link ONLINE_SET} for
+ * signed-in users) began or ended cluster-wide without a join or leave of this node's own: a resync
+ * after a Redis outage, a dead node or worker purged. `user_status` for a signed-in user,
+ * `member_added`/`member_removed` for a presence member.
+ */
+export function membershipMessage(
+  appId: string,
+  set: string,
+  userId: string,
+  joined: boolean,
+  info?: UserInfo,
+): AdapterMessage {
+  if (set === ONLINE_SET) return { type: 'user_status', appId, userId, online: joined };
+  const frame = joined
+    ? encodeServerMessage({
+        event: InternalEvent.MemberAdded,
+        channel: set,
+        data: info === undefined ? { user_id: userId } : { user_id: userId, user_info: info },
+      })
+    : encodeServerMessage({
+        event: InternalEvent.MemberRemoved,
+        channel: set,
+        data: { user_id: userId },
+      });
+  return { type: 'broadcast', appId, channel: set, frame };
 }

@@ -21,7 +21,13 @@
  * it a batch, and hands its incoming batches to `receive` (machine-peer.ts).
  */
 import { encodeServerMessage, InternalEvent } from '@react-reverb/core/protocol';
-import { type AdapterMessage, type AdapterQuery, type ChannelSnapshot, positioned } from './adapter';
+import {
+  type AdapterMessage,
+  type AdapterQuery,
+  type ChannelSnapshot,
+  membershipMessage,
+  positioned,
+} from './adapter';
 import { ONLINE_SET } from './cluster-state';
 import { type Envelope, MachineLinkError, MachinePeer, type Transmit } from './machine-peer';
 import { MachineState } from './machine-state';
@@ -193,17 +199,8 @@ export class MachineHub {
     const { ended, counts } = this.state.purge(workerId);
     const purged: PurgedMember[] = [];
     for (const { appId, set, userId } of ended) {
-      if (set === ONLINE_SET) {
-        this.deliverToAll({ type: 'user_status', appId, userId, online: false });
-        continue;
-      }
-      const frame = encodeServerMessage({
-        event: InternalEvent.MemberRemoved,
-        channel: set,
-        data: { user_id: userId },
-      });
-      this.deliverToAll({ type: 'broadcast', appId, channel: set, frame });
-      purged.push({ appId, channel: set, userId });
+      this.deliverToAll(membershipMessage(appId, set, userId, false));
+      if (set !== ONLINE_SET) purged.push({ appId, channel: set, userId });
     }
     for (const { appId, channel, total } of counts) {
       if (total === 0) continue;

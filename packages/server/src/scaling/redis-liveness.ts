@@ -16,8 +16,8 @@
  * clients may keep a member that left meanwhile until they resubscribe).
  */
 import { randomUUID } from 'node:crypto';
-import { encodeServerMessage, InternalEvent, type UserInfo } from '@react-reverb/core/protocol';
-import type { AdapterMessage } from './adapter';
+import type { UserInfo } from '@react-reverb/core/protocol';
+import { type AdapterMessage, membershipMessage } from './adapter';
 import type { keyNames } from './cluster-messages';
 import { type MemoryClusterState, ONLINE_SET } from './cluster-state';
 import type { AdapterLogger, RedisLink } from './redis-connection';
@@ -191,25 +191,10 @@ export class RedisLiveness {
   ): Promise<void> {
     const where = this.options.keys.parseMembership(key);
     if (!where) return;
-    let message: AdapterMessage;
-    if (where.set === ONLINE_SET) {
-      message = { type: 'user_status', appId: where.appId, userId, online: joined };
-    } else {
-      const frame = joined
-        ? encodeServerMessage({
-            event: InternalEvent.MemberAdded,
-            channel: where.set,
-            data: info === undefined ? { user_id: userId } : { user_id: userId, user_info: info },
-          })
-        : encodeServerMessage({
-            event: InternalEvent.MemberRemoved,
-            channel: where.set,
-            data: { user_id: userId },
-          });
-      message = { type: 'broadcast', appId: where.appId, channel: where.set, frame };
-      // Only a purge is news to this node too (a resync reports what this node already handled).
-      if (!joined && includeThisNode)
-        this.options.memberPurged({ appId: where.appId, channel: where.set, userId });
+    const message = membershipMessage(where.appId, where.set, userId, joined, info);
+    // Only a purge is news to this node too (a resync reports what this node already handled).
+    if (!joined && includeThisNode && where.set !== ONLINE_SET) {
+      this.options.memberPurged({ appId: where.appId, channel: where.set, userId });
     }
     if (includeThisNode) await this.options.publish(message);
     else await this.options.publishRemote(message);
