@@ -152,17 +152,8 @@ export class LocalAdapter implements Adapter {
       this.node.apply(message);
       return;
     }
-    const { appId, channel, frame, exceptSocketId, cache, history } = message;
-    if (cache) this.state.storeCache(appId, channel, frame, cache.data, cache.ttlSeconds);
-    if (!history) {
-      this.node.apply(message);
-      return;
-    }
     // Append and apply with nothing in between: the order of application is the order of offsets.
-    // Plain literals, no rest or spread: this runs for every trigger on a history channel.
-    const { maxEvents, ttlMs } = history;
-    const position = this.history.append(appId, channel, frame, { exceptSocketId, maxEvents, ttlMs });
-    this.node.apply(positioned(message, position));
+    this.node.apply(keepInMemory(this.state, this.history, message));
   }
 
   async query<T extends AdapterQuery['type']>(query: QueryOf<T>): Promise<AdapterQueryResults[T]> {
@@ -207,7 +198,7 @@ type Broadcast = Extract<AdapterMessage, { type: 'broadcast' }>;
  * object rest (`{ history, ...broadcast }`) is a slow generic copy, and this runs on every publish
  * to a history channel (LocalAdapter, and the primary of `--workers N`).
  */
-export function positioned(message: Broadcast, position: StreamPosition): Broadcast {
+function positioned(message: Broadcast, position: StreamPosition): Broadcast {
   return {
     type: 'broadcast',
     appId: message.appId,
@@ -217,6 +208,21 @@ export function positioned(message: Broadcast, position: StreamPosition): Broadc
     cache: message.cache,
     position,
   };
+}
+
+/**
+ * A broadcast kept in this process's memory (LocalAdapter, and the primary of `--workers N`): a
+ * cache channel's event becomes its last event, and an event on a history channel is appended to its
+ * stream. Returns the broadcast to apply: `positioned` when it was appended, else `message` itself.
+ * Plain literals, no rest or spread: this runs for every trigger on a history channel.
+ */
+export function keepInMemory(state: MemoryClusterState, store: MemoryHistory, message: Broadcast): Broadcast {
+  const { appId, channel, frame, exceptSocketId, cache, history } = message;
+  if (cache) state.storeCache(appId, channel, frame, cache.data, cache.ttlSeconds);
+  if (!history) return message;
+  const { maxEvents, ttlMs } = history;
+  const position = store.append(appId, channel, frame, { exceptSocketId, maxEvents, ttlMs });
+  return positioned(message, position);
 }
 
 /**

@@ -25,8 +25,8 @@ import {
   type AdapterMessage,
   type AdapterQuery,
   type ChannelSnapshot,
+  keepInMemory,
   membershipMessage,
-  positioned,
 } from './adapter';
 import { ONLINE_SET } from './cluster-state';
 import { type Envelope, MachineLinkError, MachinePeer, type Transmit } from './machine-peer';
@@ -261,17 +261,14 @@ export class MachineHub {
       this.deliverToOthers(from, message);
       return;
     }
-    const { appId, channel, frame, exceptSocketId, cache, history } = message;
-    if (cache) this.state.machine.storeCache(appId, channel, frame, cache.data, cache.ttlSeconds);
-    if (!history) {
-      this.deliverToOthers(from, message);
+    const kept = keepInMemory(this.state.machine, this.history, message);
+    if (!message.history) {
+      this.deliverToOthers(from, kept);
       return;
     }
     // Append and deliver with nothing in between: every link is in order, so every worker applies the
     // stream's events in the order of their offsets. The origin waited for its own copy.
-    const { maxEvents, ttlMs } = history;
-    const position = this.history.append(appId, channel, frame, { exceptSocketId, maxEvents, ttlMs });
-    this.deliverToAll(positioned(message, position));
+    this.deliverToAll(kept);
   }
 
   private deliverToOthers(from: number, message: AdapterMessage): void {
