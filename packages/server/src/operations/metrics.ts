@@ -32,6 +32,35 @@ export interface MetricsSource {
   machine?: () => Promise<MachineMetrics>;
 }
 
+/**
+ * The gauges of the history kept in memory (docs/protocol.md §11.1), read from `stats` at scrape time:
+ * a node's own (here) or, with `--workers N`, the machine's in the primary (supervisor/machine-reports.ts).
+ * `keeper` names who keeps it in the help texts.
+ */
+export function historyGauges(
+  registry: Registry,
+  keeper: 'this node' | 'the machine',
+  stats: () => HistoryStats | undefined,
+): void {
+  const gauge = (name: string, help: string, read: (stats: HistoryStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = stats();
+        if (current) this.set(read(current));
+      },
+    });
+  gauge('reverb_history_streams', `Channel streams whose history ${keeper} keeps`, (s) => s.streams);
+  gauge('reverb_history_events', `Events ${keeper} keeps in memory for recovery`, (s) => s.events);
+  gauge(
+    'reverb_history_bytes',
+    `Bytes of history ${keeper} keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET`,
+    (s) => s.bytes,
+  );
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly adapterErrors: Counter<'op'>;
@@ -65,23 +94,7 @@ export class Metrics {
 
     // Only where the history is in this process (one node); a cluster's is in Redis.
     if (source.historyStats?.() !== undefined) {
-      const history = (name: string, help: string, read: (stats: HistoryStats) => number) =>
-        new Gauge({
-          name,
-          help,
-          registers: [registry],
-          collect() {
-            const stats = source.historyStats?.();
-            if (stats) this.set(read(stats));
-          },
-        });
-      history('reverb_history_streams', 'Channel streams whose history this node keeps', (s) => s.streams);
-      history('reverb_history_events', 'Events this node keeps in memory for recovery', (s) => s.events);
-      history(
-        'reverb_history_bytes',
-        'Bytes of history this node keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET',
-        (s) => s.bytes,
-      );
+      historyGauges(registry, 'this node', () => source.historyStats?.());
     }
 
     new Gauge({

@@ -20,7 +20,7 @@ import {
   ReportTopic,
   type WorkerReport,
 } from '../operations/machine-reports';
-import type { HistoryStats } from '../scaling/history';
+import { historyGauges } from '../operations/metrics';
 import type { MachineHub } from '../scaling/machine-hub';
 
 export interface WorkerFacts {
@@ -66,22 +66,7 @@ export function answerMachineReports(hub: MachineHub, facts: WorkerFacts): void 
 function primaryRegistry(facts: WorkerFacts, hub: MachineHub): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const history = (name: string, help: string, read: (stats: HistoryStats) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read(hub.history.stats()));
-      },
-    });
-  history('reverb_history_streams', 'Channel streams whose history the machine keeps', (s) => s.streams);
-  history('reverb_history_events', 'Events the machine keeps in memory for recovery', (s) => s.events);
-  history(
-    'reverb_history_bytes',
-    'Bytes of history the machine keeps in memory, as counted against REVERB_HISTORY_MEMORY_BUDGET',
-    (s) => s.bytes,
-  );
+  historyGauges(registry, 'the machine', () => hub.history.stats());
   new Gauge({
     name: 'reverb_workers',
     help: 'Worker processes serving the port (reverb start --workers N)',
