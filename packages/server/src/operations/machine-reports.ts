@@ -6,7 +6,7 @@
  */
 import type { RegistryStats } from '../channels/registry';
 import type { WorkerLink } from '../scaling/machine-adapter';
-import type { RecentProblem, Traffic } from '../shared/traffic';
+import type { AppTraffic, RecentProblem, Traffic } from '../shared/traffic';
 
 export const ReportTopic = {
   /** primary → worker: its metrics, `Registry.getMetricsAsJSON()` of prom-client. */
@@ -63,15 +63,7 @@ export function answerReports(
   const startedMs = Date.now();
   worker.peer.handle(ReportTopic.workerReport, (): WorkerReport => {
     const apps: Record<string, AppNumbers> = {};
-    for (const [appId, t] of source.traffic.entries()) {
-      apps[appId] = {
-        connections: source.appStats(appId)?.connections ?? 0,
-        messagesIn: t.messagesIn,
-        messagesOut: t.messagesOut,
-        webhooksDelivered: t.webhooksDelivered,
-        webhookFailures: t.webhookFailures,
-      };
-    }
+    for (const [appId, t] of source.traffic.entries()) apps[appId] = appNumbers(t, source.appStats(appId));
     return {
       slot: worker.slot,
       pid: process.pid,
@@ -82,6 +74,17 @@ export function answerReports(
     };
   });
   if (metricsJson) worker.peer.handle(ReportTopic.workerMetrics, metricsJson);
+}
+
+/** One app's numbers on this process: a worker's report, or the dashboard of a single node. */
+export function appNumbers(traffic: AppTraffic, stats: RegistryStats | undefined): AppNumbers {
+  return {
+    connections: stats?.connections ?? 0,
+    messagesIn: traffic.messagesIn,
+    messagesOut: traffic.messagesOut,
+    webhooksDelivered: traffic.webhooksDelivered,
+    webhookFailures: traffic.webhookFailures,
+  };
 }
 
 /** The numbers of one app summed over the workers. */

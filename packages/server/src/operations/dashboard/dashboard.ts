@@ -13,7 +13,7 @@ import type { DashboardConfig } from '../../config/operations-config';
 import type { Adapter } from '../../scaling/adapter';
 import { timingSafeEqualText } from '../../shared/secure-compare';
 import type { Traffic } from '../../shared/traffic';
-import { type AppNumbers, type MachineReport, machineNumbers } from '../machine-reports';
+import { type AppNumbers, appNumbers, type MachineReport, machineNumbers } from '../machine-reports';
 import { dashboardPage } from './page';
 
 /** Presence member lists are fetched for at most this many channels per poll. */
@@ -185,16 +185,9 @@ export class Dashboard {
             return { ...base, members: await adapter.query({ type: 'users', appId: app.id, channel: name }) };
           }),
         );
-        const t = traffic.forApp(app.id);
         const numbers = machine
           ? machineNumbers(machine, app.id)
-          : {
-              connections: this.source.appStats(app.id)?.connections ?? 0,
-              messagesIn: t.messagesIn,
-              messagesOut: t.messagesOut,
-              webhooksDelivered: t.webhooksDelivered,
-              webhookFailures: t.webhookFailures,
-            };
+          : appNumbers(traffic.forApp(app.id), this.source.appStats(app.id));
         return { id: app.id, key: app.key, ...numbers, channels };
       }),
     );
