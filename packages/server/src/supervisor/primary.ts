@@ -56,7 +56,6 @@ export class Primary {
   private stopping = false;
   private stopped: Promise<number> | undefined;
   private removePidFile: () => void = () => {};
-  private totalRestarts = 0;
   private failedDrains = 0;
   /** Startup: resolves with the first worker's address once every worker listens. */
   private startup:
@@ -80,7 +79,7 @@ export class Primary {
     answerMachineReports(this.hub, {
       slotOf: (workerId) => this.slotByWorker.get(workerId)?.slot,
       restarts: (slot) => this.slots[slot - 1]?.restarts ?? 0,
-      totalRestarts: () => this.totalRestarts,
+      totalRestarts: () => this.slots.reduce((total, slot) => total + slot.restarts, 0),
       workers: () => this.hub.workerIds.length,
     });
   }
@@ -232,7 +231,6 @@ export class Primary {
     const pauseMs =
       slot.quickFailures === 0 ? 0 : Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (slot.quickFailures - 1));
     slot.restarts++;
-    this.totalRestarts++;
     this.logger.warn(
       { worker: slot.slot, pid: worker.process.pid, code, signal, ranMs, restartInMs: pauseMs },
       'a worker exited: its connections, presence members and counts were purged; starting it again',
