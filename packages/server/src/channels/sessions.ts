@@ -148,7 +148,7 @@ export class AppSessions {
       return;
     }
     const newest = this.newest.observe(userId, currentOf(result));
-    if (this.alive(conn)) {
+    if (conn.open) {
       if (claimVerdict(sessionId, result, newest) === 'refuse') replace(conn);
       else this.decide(conn, result.order, accept);
     }
@@ -173,14 +173,14 @@ export class AppSessions {
     } finally {
       this.endPending(conn, userId);
     }
-    if (!this.alive(conn)) return;
+    if (!conn.open) return;
     if (outcome === 'replaced') replace(conn);
     else this.decide(conn, order, accept);
   }
 
   /** Accepts a connection whose claim answered, unless it went away meanwhile. */
   private decide(conn: Connection, order: number, accept: () => void): void {
-    if (!this.alive(conn) || !conn.session) return;
+    if (!conn.open || !conn.session) return;
     conn.session.order = order;
     accept();
   }
@@ -221,10 +221,6 @@ export class AppSessions {
     return this.app.singleSessionMemory * 1000;
   }
 
-  private alive(conn: Connection): boolean {
-    return !conn.closing && conn.ws.readyState === conn.ws.OPEN;
-  }
-
   private endPending(conn: Connection, userId: string): void {
     if (!this.pendingUser.delete(conn)) return;
     const left = (this.pendingCount.get(userId) ?? 1) - 1;
@@ -236,7 +232,7 @@ export class AppSessions {
   private holds(userId: string): boolean {
     if (this.pendingCount.has(userId)) return true;
     for (const conn of this.connectionsOf(userId) ?? []) {
-      if (conn.session !== undefined && this.alive(conn)) return true;
+      if (conn.session !== undefined && conn.open) return true;
     }
     return false;
   }

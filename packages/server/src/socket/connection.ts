@@ -182,8 +182,13 @@ export class Connection implements FrameSink {
     this.probeSentAtMs = 0;
   }
 
+  /** Open and not closing: frames may still be written to it. */
+  get open(): boolean {
+    return !this.closing && this.ws.readyState === this.ws.OPEN;
+  }
+
   send(frame: string): void {
-    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    if (!this.open) return;
     // Replies count too: a client that floods requests and never reads its answers is cut like a
     // slow broadcast reader, instead of buffering answers without bound.
     if (this.overBuffered()) return;
