@@ -25,7 +25,8 @@ export const APPLY_WAIT_MS = 1_000;
 /** How long this node remembers the last position it applied on a channel. */
 export const APPLIED_KEPT_MS = 5_000;
 
-interface HeldFrame {
+/** A live frame and its position, made once per broadcast and shared by every hold it goes into. */
+export interface HeldFrame {
   readonly frame: string;
   readonly position: StreamPosition | undefined;
 }
@@ -36,9 +37,9 @@ export class Hold {
   private bytes = 0;
 
   /** Keeps a frame; false once the hold is over `maxBytes` (the connection is then a slow reader). */
-  push(frame: string, position: StreamPosition | undefined, maxBytes: number): boolean {
-    this.frames.push({ frame, position });
-    this.bytes += frame.length;
+  push(held: HeldFrame, maxBytes: number): boolean {
+    this.frames.push(held);
+    this.bytes += held.frame.length;
     return this.bytes <= maxBytes;
   }
 

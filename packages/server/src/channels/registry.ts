@@ -33,7 +33,7 @@ import type { ReverbEvents } from '../shared/hooks';
 import { broadcastFrame } from '../socket/broadcast';
 import type { Connection } from '../socket/connection';
 import { answerChannelQuery, Channel } from './channel';
-import { AppliedPositions, Hold } from './recovery';
+import { AppliedPositions, type HeldFrame, Hold } from './recovery';
 import { SubscriptionCounts } from './subscription-counts';
 import { AppUsers } from './users';
 
@@ -340,9 +340,10 @@ export class AppRegistry {
     position: StreamPosition | undefined,
     except: Connection | undefined,
   ): void {
+    const held: HeldFrame = { frame, position };
     for (const [conn, hold] of channel.holding) {
       if (conn === except || conn.closing) continue;
-      if (!hold.push(frame, position, this.maxBufferedBytes)) conn.overCapacity();
+      if (!hold.push(held, this.maxBufferedBytes)) conn.overCapacity();
     }
   }
 
