@@ -30,7 +30,8 @@ export interface RecentProblem {
   readonly appId?: string;
 }
 
-const RECENT_PROBLEMS = 50;
+/** Warnings and errors a process keeps for the dashboard (a machine of workers lists as many). */
+export const RECENT_PROBLEMS = 50;
 
 export class Traffic {
   private readonly apps = new Map<string, AppTraffic>();

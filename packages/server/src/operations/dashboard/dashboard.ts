@@ -12,14 +12,12 @@ import type { AppConfig } from '../../config/config';
 import type { DashboardConfig } from '../../config/operations-config';
 import type { Adapter } from '../../scaling/adapter';
 import { timingSafeEqualText } from '../../shared/secure-compare';
-import type { Traffic } from '../../shared/traffic';
+import { RECENT_PROBLEMS, type Traffic } from '../../shared/traffic';
 import { type AppNumbers, appNumbers, type MachineReport, machineNumbers } from '../machine-reports';
 import { dashboardPage } from './page';
 
 /** Presence member lists are fetched for at most this many channels per poll. */
 const MAX_MEMBER_LISTS = 50;
-/** Recent problems listed, over every worker. */
-const MAX_PROBLEMS = 50;
 const COOKIE = 'reverb_dashboard';
 
 export interface DashboardSource {
@@ -201,7 +199,7 @@ export class Dashboard {
     const problems = machine.workers
       .flatMap((w) => w.problems)
       .sort((a, b) => a.timeMs - b.timeMs)
-      .slice(-MAX_PROBLEMS);
+      .slice(-RECENT_PROBLEMS);
     const workers = machine.workers.map((w): DashboardWorker => {
       const all = Object.values(w.apps);
       const sum = (read: (n: AppNumbers) => number) => all.reduce((total, n) => total + read(n), 0);
