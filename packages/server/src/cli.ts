@@ -18,6 +18,7 @@ import { restartNodes, writePidFile } from './operations/shutdown';
 import { listenFailure, logCrashes, logListening, stopOnSignals } from './process-life';
 import { createReverbServer } from './server';
 import { ConfigError } from './shared/errors';
+import { isRecord } from './shared/is-record';
 import { createLogger } from './shared/logger';
 import { Primary } from './supervisor/primary';
 import { workerSlot } from './supervisor/worker-control';
@@ -196,9 +197,7 @@ function readConfigObject(path: string): Record<string, unknown> {
   try {
     const text = readFileSync(path, 'utf8');
     const value: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
+    return isRecord(value) ? value : {};
   } catch (error) {
     throw new ConfigError('--config', `file ${path} cannot be read: ${(error as Error).message}`);
   }

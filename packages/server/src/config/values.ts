@@ -14,9 +14,7 @@ export type Raw = Record<string, unknown>;
  */
 export type Parser<T> = (value: unknown, setting: string) => T | undefined;
 
-export function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from '../shared/is-record';
 
 export function blank(value: unknown): boolean {
   return value === undefined || value === null || value === '';

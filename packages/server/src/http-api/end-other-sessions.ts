@@ -12,6 +12,7 @@ import type { Adapter } from '../scaling/adapter';
 import type { EndOthersResult } from '../scaling/sessions';
 import { HttpError } from '../shared/errors';
 import type { ReverbEvents } from '../shared/hooks';
+import { isRecord } from '../shared/is-record';
 
 const SESSION_ID_RULE = `session_id must be a string of 1 to ${Limits.MAX_SESSION_ID_LENGTH} characters`;
 
@@ -23,10 +24,8 @@ export function readKeptSessionId(body: string): string {
   } catch {
     throw new HttpError(400, `Invalid JSON body: expected {"session_id": "..."}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, `Invalid body: expected {"session_id": "..."}`);
-  }
-  const sessionId = (value as { session_id?: unknown }).session_id;
+  if (!isRecord(value)) throw new HttpError(400, `Invalid body: expected {"session_id": "..."}`);
+  const sessionId = value.session_id;
   if (sessionId === undefined) throw new HttpError(400, `Missing session_id: ${SESSION_ID_RULE}`);
   if (typeof sessionId !== 'string' || sessionId === '' || sessionId.length > Limits.MAX_SESSION_ID_LENGTH) {
     throw new HttpError(400, `Invalid session_id: ${SESSION_ID_RULE}`);

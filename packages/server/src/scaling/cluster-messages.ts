@@ -11,6 +11,7 @@
  * Keys: see `keys` below.
  */
 import { Limits, readStreamPosition } from '@react-reverb/core/protocol';
+import { isRecord } from '../shared/is-record';
 import type { AdapterMessage, AdapterQuery } from './adapter';
 
 export function channelNames(prefix: string) {
@@ -127,10 +128,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';

@@ -4,11 +4,8 @@
  * caller replaces them with the cluster-wide member count. Answers from other nodes are `unknown`
  * until checked here; a malformed one is skipped.
  */
+import { isRecord } from '../shared/is-record';
 import type { ChannelSnapshot } from './adapter';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asSnapshot(value: unknown): ChannelSnapshot | undefined {
   if (!isRecord(value) || typeof value.subscriptionCount !== 'number') return undefined;
