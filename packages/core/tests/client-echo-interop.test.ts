@@ -12,6 +12,7 @@ import Pusher from 'pusher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createReverbClient, type ReverbClient, type ReverbClientOptions } from '../src/index';
+import { readForm } from './support/form';
 import { startSoketi } from './support/soketi';
 
 interface App {
@@ -28,16 +29,6 @@ interface Peer {
 
 const TOKEN = 'sanctum-token-of-user-7';
 const CSRF = 'csrf-token-1';
-
-function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((done) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => done(new URLSearchParams(body)));
-  });
-}
 
 /**
  * The app's `POST /api/broadcasting/auth`, as Laravel with Sanctum would answer it: the bearer token

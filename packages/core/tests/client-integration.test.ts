@@ -2,13 +2,14 @@
  * The client core against our real server (`reverb start` on a free port), an app server that signs
  * with the official `pusher` SDK as Laravel would, and `pusher-js` for interop.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type ServerHandle, startFaultProxy, startServer, waitFor } from '@react-reverb/test-helpers';
 import Pusher from 'pusher';
 import PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createReverbClient, type ReverbClient, type ReverbClientOptions } from '../src/index';
+import { readForm } from './support/form';
 
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -19,16 +20,6 @@ let sdk: Pusher;
 /** socket_id of every auth request the app server got, by endpoint. */
 const authRequests: Array<{ path: string; socketId: string; channel?: string }> = [];
 const clients: ReverbClient[] = [];
-
-function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => resolve(new URLSearchParams(body)));
-  });
-}
 
 /** The Laravel side: /broadcasting/auth and /broadcasting/user-auth signed by the pusher SDK. */
 function startAppServer(): Promise<void> {

@@ -4,7 +4,7 @@
  * while), events triggered with the official `pusher` SDK during the outage, and an app backend that
  * signs with the SDK as Laravel would.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DEMO_APP_CONFIG,
@@ -18,6 +18,7 @@ import Pusher from 'pusher';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createReverbClient, type EventMeta, type ReverbClient } from '../src/index';
+import { readForm } from './support/form';
 
 let server: ServerHandle;
 let proxy: FaultProxy;
@@ -27,16 +28,6 @@ let backendUrl = '';
 const clients: ReverbClient[] = [];
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${++counter}`;
-
-function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => resolve(new URLSearchParams(body)));
-  });
-}
 
 /** `/broadcasting/auth` and `/broadcasting/user-auth`; the user and its session come as params. */
 function startBackend(): Promise<void> {
