@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signHttpRequest } from '@react-reverb/core/signing';
-import { freePort, REVERB_BIN, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { freePort, REVERB_BIN, waitFor } from '@react-reverb/test-helpers';
 import PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, startAppBackend } from './support/app-backend';
@@ -15,10 +15,11 @@ import { SMALL_APP } from './support/apps';
 import { sdkFor } from './support/auth';
 import { EVENT_TIMEOUT_MS, nextEvent, nextMatching, record } from './support/events';
 import { statusOf } from './support/http-api';
+import { multiAppServer } from './support/multi-app';
 import { connected, drain, pusherJsOptions, pusherJsPool, subscribed } from './support/pusher-js-clients';
 import { rawClients } from './support/raw-client';
 import { REVERB_1_10_ENV } from './support/reverb-env';
-import { type Target, targetOf } from './support/target';
+import type { Target } from './support/target';
 
 const APPS = {
   orders: { id: '1001', key: 'orders-key', secret: 'orders-secret', client_events: false },
@@ -26,40 +27,12 @@ const APPS = {
   off: { id: '1003', key: 'off-key', secret: 'off-secret', enabled: false },
   small: SMALL_APP,
 } as const;
-type AppName = keyof typeof APPS;
-
-let server: ServerHandle;
-const targets = {} as Record<AppName, Target>;
-const backends = {} as Record<AppName, AppBackend>;
-const pools = Object.fromEntries(
-  (Object.keys(APPS) as AppName[]).map((name) => [
-    name,
-    pusherJsPool(
-      () => targets[name],
-      () => backends[name],
-    ),
-  ]),
-) as Record<AppName, ReturnType<typeof pusherJsPool>>;
-
 interface RefusedError {
   error?: { data?: { code?: number } };
 }
 
 describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))('app settings from the config file', () => {
-  beforeAll(async () => {
-    server = await startServer({ apps: Object.values(APPS) });
-    for (const name of Object.keys(APPS) as AppName[]) {
-      targets[name] = targetOf(server, APPS[name]);
-      backends[name] = await startAppBackend(targets[name]);
-    }
-  });
-  afterEach(() => {
-    for (const pool of Object.values(pools)) pool.closeAll();
-  });
-  afterAll(async () => {
-    await Promise.all(Object.values(backends).map((b) => b.close()));
-    await server?.stop();
-  });
+  const { targets, backends, pools } = multiAppServer(APPS, pusherJsPool);
 
   it('keeps apps apart: the same channel name in two apps does not share events', async () => {
     const [inOrders, inShop] = await Promise.all([pools.orders.connect(), pools.shop.connect()]);

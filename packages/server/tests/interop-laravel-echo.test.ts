@@ -1,13 +1,14 @@
 // laravel-echo 2.5 (with pusher-js) against our server, configured as a Laravel app does it:
 // `broadcaster: 'reverb'` (and once `'pusher'`), `/broadcasting/auth` on a Laravel-like backend,
 // events named after PHP classes, notifications, whispers, presence and `toOthers()`.
-import { type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { waitFor } from '@react-reverb/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, startAppBackend } from './support/app-backend';
 import { echoError, echoPool, echoSubscribed, firstCall } from './support/echo-clients';
 import { EVENT_TIMEOUT_MS, nextEvent, nextMatching, record, withTimeout } from './support/events';
 import { channelInfo } from './support/http-api';
 import { unique } from './support/ids';
+import { multiAppServer } from './support/multi-app';
 import { drain } from './support/pusher-js-clients';
 import { startTarget, type Target } from './support/target';
 
@@ -247,42 +248,7 @@ describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))(
         rate_limiting: { enabled: true, max_attempts: 3, decay_seconds: 60, terminate_on_limit: true },
       },
     } as const;
-    type AppName = keyof typeof APPS;
-    let server: ServerHandle;
-    const targets = {} as Record<AppName, Target>;
-    const backends = {} as Record<AppName, AppBackend>;
-    const pools = {
-      open: echoPool(
-        () => targets.open,
-        () => backends.open,
-      ),
-      limited: echoPool(
-        () => targets.limited,
-        () => backends.limited,
-      ),
-    };
-
-    beforeAll(async () => {
-      server = await startServer({ apps: Object.values(APPS) });
-      for (const name of Object.keys(APPS) as AppName[]) {
-        const { id, key, secret } = APPS[name];
-        targets[name] = {
-          host: server.host,
-          port: server.port,
-          httpUrl: server.httpUrl,
-          app: { id, key, secret },
-          async stop() {},
-        };
-        backends[name] = await startAppBackend(targets[name]);
-      }
-    });
-    afterEach(() => {
-      for (const pool of Object.values(pools)) pool.closeAll();
-    });
-    afterAll(async () => {
-      await Promise.all(Object.values(backends).map((b) => b.close()));
-      await server?.stop();
-    });
+    const { backends, pools } = multiAppServer(APPS, echoPool);
 
     it('accept_client_events_from all: a whisper from a connection that is not a member is heard', async () => {
       const [owner, other] = await Promise.all([pools.open.connect('1'), pools.open.connect('2')]);

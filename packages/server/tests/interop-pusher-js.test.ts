@@ -1,13 +1,13 @@
 // pusher-js 8.6 (the Node build) against our server, the way an app uses it: every channel type,
 // auth through a Laravel-like backend that signs with the official `pusher` SDK, sign-in, watchlist,
 // cache channels and subscription counts.
-import { type ServerHandle, startServer } from '@react-reverb/test-helpers';
 import type { Channel, PresenceChannel } from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBackend, phpJsonEncode, startAppBackend } from './support/app-backend';
 import { nextEvent, nextMatching, record, withTimeout } from './support/events';
 import { channelInfo, untilSubscriptionCount } from './support/http-api';
 import { unique } from './support/ids';
+import { multiAppServer } from './support/multi-app';
 import { drain, nextWatchlistEvent, pusherJsPool, signedIn, subscribed } from './support/pusher-js-clients';
 import { startTarget, type Target } from './support/target';
 
@@ -435,46 +435,11 @@ describe.skipIf(Boolean(process.env.REVERB_TEST_TARGET_URL))("Laravel Reverb's r
       rate_limiting: { ...LIMITS, terminate_on_limit: true },
     },
   } as const;
-  type AppName = keyof typeof APPS;
-  let server: ServerHandle;
-  const targets = {} as Record<AppName, Target>;
-  const backends = {} as Record<AppName, AppBackend>;
-  const pools = {
-    limited: pusherJsPool(
-      () => targets.limited,
-      () => backends.limited,
-    ),
-    terminating: pusherJsPool(
-      () => targets.terminating,
-      () => backends.terminating,
-    ),
-  };
+  const { backends, pools } = multiAppServer(APPS, pusherJsPool);
   interface PusherError {
     type?: string;
     data?: { code?: number; message?: string };
   }
-
-  beforeAll(async () => {
-    server = await startServer({ apps: Object.values(APPS) });
-    for (const name of Object.keys(APPS) as AppName[]) {
-      const { id, key, secret } = APPS[name];
-      targets[name] = {
-        ...target,
-        host: server.host,
-        port: server.port,
-        httpUrl: server.httpUrl,
-        app: { id, key, secret },
-      };
-      backends[name] = await startAppBackend(targets[name]);
-    }
-  });
-  afterEach(() => {
-    for (const pool of Object.values(pools)) pool.closeAll();
-  });
-  afterAll(async () => {
-    await Promise.all(Object.values(backends).map((b) => b.close()));
-    await server?.stop();
-  });
 
   it('without terminate: the message over the limit gets an error event (4301) and goes nowhere; the connection stays', async () => {
     const name = unique('private-limited.');
