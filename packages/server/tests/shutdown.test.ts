@@ -5,14 +5,13 @@
  * JSON lines, each with the node id.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_APP, waitFor } from '@react-reverb/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from './support/cleanup';
 import { type CliNode, runCli, startCliNode } from './support/cli';
-import { signedPath } from './support/http';
+import { slowTrigger } from './support/http';
 import { RawClient } from './support/raw-client';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -26,36 +25,6 @@ async function startNode(
   const node = await startCliNode(config, { REVERB_PID_DIR: pidDir }, extraArgs);
   defer(() => node.kill());
   return node;
-}
-
-/** A signed HTTP API trigger whose body is sent in two parts, so it is in flight while we signal. */
-function slowTrigger(port: number): { finish(): void; response: Promise<{ status: number; body: string }> } {
-  const body = JSON.stringify({ name: 'late', channels: ['news'], data: '{}' });
-  const path = signedPath(DEMO_APP, 'POST', `/apps/${DEMO_APP.id}/events`, { body });
-  let finish = () => {};
-  const response = new Promise<{ status: number; body: string }>((resolveResponse, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => resolveResponse({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, 10));
-    req.flushHeaders();
-    finish = () => req.end(body.slice(10));
-  });
-  return { finish: () => finish(), response };
 }
 
 describe('graceful shutdown (SIGTERM)', () => {
@@ -86,7 +55,7 @@ describe('graceful shutdown (SIGTERM)', () => {
       'occupied webhook',
     );
 
-    const inFlight = slowTrigger(node.port);
+    const inFlight = slowTrigger(node.port, DEMO_APP);
     // No observable event says "the server has read these headers"; a short pause lets them arrive.
     await new Promise((r) => setTimeout(r, 200));
     node.child.kill('SIGTERM');

@@ -107,3 +107,42 @@ export function errorMessageOf(answer: ApiAnswer): string {
   }
   return parsed.error;
 }
+
+/** A trigger still being sent: `finish()` sends the rest of its body; `response` settles after that. */
+export interface InFlightTrigger {
+  finish(): void;
+  readonly response: Promise<{ status: number; body: string }>;
+}
+
+/**
+ * A signed HTTP API trigger (`late` on `news`) whose body is sent in two parts, so it is in flight while
+ * the server is told to stop: the test calls `finish()` once the stop has begun.
+ */
+export function slowTrigger(port: number, app: AppCredentials): InFlightTrigger {
+  const body = JSON.stringify({ name: 'late', channels: ['news'], data: '{}' });
+  const path = signedPath(app, 'POST', `/apps/${app.id}/events`, { body });
+  let finish = () => {};
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    req.flushHeaders();
+    finish = () => req.end(body.slice(10));
+  });
+  return { finish: () => finish(), response };
+}

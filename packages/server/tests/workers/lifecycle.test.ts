@@ -16,7 +16,7 @@ import { connectionShare } from '../../src/worker';
 import { joinPresence } from '../support/auth';
 import { cleanupAfterEach } from '../support/cleanup';
 import { runCli } from '../support/cli';
-import { signedPath } from '../support/http';
+import { slowTrigger } from '../support/http';
 import { dataOf, type Frame, PUSHER_JS_QUERY, RawClient } from '../support/raw-client';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { childPids, clientsOnDistinctWorkers, startWorkers, workerOf } from '../support/workers';
@@ -47,34 +47,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-/** A signed trigger whose body is sent in two parts, so it is in flight while the server stops. */
-async function slowTrigger(port: number) {
-  const body = JSON.stringify({ name: 'late', channels: ['news'], data: '{}' });
-  const path = signedPath(DEMO_APP, 'POST', `/apps/${DEMO_APP.id}/events`, { body });
-  const { request } = await import('node:http');
-  let finish = () => {};
-  const response = new Promise<number>((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, 10));
-    req.flushHeaders();
-    finish = () => req.end(body.slice(10));
-  });
-  return { finish: () => finish(), response };
-}
 
 describe('processes', () => {
   it('the default is one process; --workers 2 is a primary and two workers, each a child of it', async () => {
@@ -184,7 +156,7 @@ describe('stopping', () => {
     );
     for (const [i, { client }] of clients.entries())
       await joinPresence(server, client, 'presence-drained', `u${i}`);
-    const inFlight = await slowTrigger(server.port);
+    const inFlight = slowTrigger(server.port, DEMO_APP);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     server.process.kill('SIGTERM');
@@ -193,7 +165,7 @@ describe('stopping', () => {
       expect(client.all('pusher:error').map((f) => (f.data as { code: number }).code)).toContain(4200);
     }
     inFlight.finish();
-    expect(await inFlight.response).toBe(200);
+    expect((await inFlight.response).status).toBe(200);
     expect(await exitCodeOf(server)).toBe(0);
     // member_removed waits 3 s for a reconnect, except at shutdown: it went out before the exit.
     const removed = hooks
