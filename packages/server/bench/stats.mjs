@@ -116,3 +116,31 @@ export function ratio(ours, theirs) {
 /**
  * @typedef {{ buckets: [number, number][], count: number, sum: number, max: number, min: number }} SerializedHistogram
  */
+
+/**
+ * Several runs of one measurement as one: the figures named in `summed` (counts) add up over the
+ * samples, every other figure is the median of its finite values (NaN when none is finite).
+ * @param {Array<Record<string, number>>} samples all of the same shape
+ * @param {ReadonlySet<string>} summed
+ * @returns {Record<string, number>}
+ */
+export function combineSamples(samples, summed) {
+  /** @type {Record<string, number>} */
+  const out = { samples: samples.length };
+  for (const key of Object.keys(samples[0] ?? {})) {
+    const values = samples.map((s) => /** @type {number} */ (s[key])).filter(Number.isFinite);
+    if (summed.has(key)) {
+      out[key] = values.reduce((a, v) => a + v, 0);
+      continue;
+    }
+    const sorted = values.sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    out[key] =
+      sorted.length === 0
+        ? Number.NaN
+        : sorted.length % 2
+          ? /** @type {number} */ (sorted[Math.floor(mid)])
+          : round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2, 2);
+  }
+  return out;
+}

@@ -30,7 +30,7 @@ import {
   workersCpu,
 } from '../harness.mjs';
 import { cpuSeconds, machineJiffies, ownCpuSeconds } from '../proc.mjs';
-import { Histogram, round } from '../stats.mjs';
+import { combineSamples, Histogram, round } from '../stats.mjs';
 
 /** Each side's subscribers on a channel of their own: the clients count deliveries per channel. */
 const FANOUT_CHANNEL = { w1: 'bench-workers-fanout-1', wN: 'bench-workers-fanout-n' };
@@ -215,26 +215,7 @@ async function httpSample(side, p) {
 const SUMMED = new Set(['triggered', 'failed', 'stalled', 'expected', 'received', 'lost', 'requests']);
 
 /** @param {Sample[]} samples @returns {Sample} */
-function combine(samples) {
-  /** @type {Sample} */
-  const out = { samples: samples.length };
-  for (const key of Object.keys(samples[0] ?? {})) {
-    const values = samples.map((s) => /** @type {number} */ (s[key])).filter(Number.isFinite);
-    if (SUMMED.has(key)) {
-      out[key] = values.reduce((a, v) => a + v, 0);
-      continue;
-    }
-    const sorted = values.sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    out[key] =
-      sorted.length === 0
-        ? Number.NaN
-        : sorted.length % 2
-          ? /** @type {number} */ (sorted[Math.floor(mid)])
-          : round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2, 2);
-  }
-  return out;
-}
+const combine = (samples) => combineSamples(samples, SUMMED);
 
 /** @param {number | undefined} a @param {number | undefined} b */
 const over = (a, b) => (a && b ? round(a / b, 3) : null);

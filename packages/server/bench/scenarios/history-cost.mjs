@@ -22,7 +22,7 @@ import {
   workersCpu,
 } from '../harness.mjs';
 import { machineJiffies } from '../proc.mjs';
-import { round } from '../stats.mjs';
+import { combineSamples, round } from '../stats.mjs';
 
 const FANOUT_CHANNEL = 'private-bench-history-fanout';
 const HTTP_CHANNEL = 'private-bench-history-http';
@@ -158,26 +158,7 @@ async function httpSample(d, clients, publishers, p) {
 const SUMMED = new Set(['triggered', 'failed', 'expected', 'received', 'lost', 'requests']);
 
 /** @param {Sample[]} samples @returns {Sample} */
-function combine(samples) {
-  /** @type {Sample} */
-  const out = { samples: samples.length };
-  for (const key of Object.keys(samples[0] ?? {})) {
-    const values = samples.map((s) => /** @type {number} */ (s[key])).filter(Number.isFinite);
-    if (SUMMED.has(key)) {
-      out[key] = values.reduce((a, v) => a + v, 0);
-    } else {
-      const sorted = values.sort((a, b) => a - b);
-      const mid = sorted.length / 2;
-      out[key] =
-        sorted.length === 0
-          ? Number.NaN
-          : sorted.length % 2
-            ? /** @type {number} */ (sorted[Math.floor(mid)])
-            : round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2, 2);
-    }
-  }
-  return out;
-}
+const combine = (samples) => combineSamples(samples, SUMMED);
 
 /** @param {number | undefined} on @param {number | undefined} off */
 const onOff = (on, off) => (on && off ? round(on / off, 3) : null);
