@@ -134,6 +134,30 @@ async function sendOne(publish, args, t, nextChannel) {
   }
 }
 
+/**
+ * One event of a closed loop: bench event `s` (sent at `sentAt`) on `channel`, channel index 0 of `t`.
+ * Counts it in `t`; false when the request failed (its error is kept, the lane goes on).
+ * @param {Publish} publish
+ * @param {ReturnType<typeof tally>} t
+ * @param {string} channel
+ * @param {number} sentAt
+ * @param {number} s
+ */
+async function publishOnFirstChannel(publish, t, channel, sentAt, s) {
+  t.sent += 1;
+  try {
+    await publish('events', { name: BENCH_EVENT, channel, data: JSON.stringify({ t: sentAt, s }) });
+    t.ok += 1;
+    t.okEvents += 1;
+    t.perChannel[0] += 1;
+    return true;
+  } catch (error) {
+    t.failed += 1;
+    if (t.errors.length < 5) t.errors.push(String(error));
+    return false;
+  }
+}
+
 /** @param {ReturnType<typeof tally>} t @param {number} elapsedMs */
 function result(t, elapsedMs) {
   return {
@@ -227,15 +251,7 @@ const handlers = {
             },
           });
         });
-        t.sent += 1;
-        try {
-          await publish('events', { name: BENCH_EVENT, channel, data: JSON.stringify({ t: sentAt, s }) });
-          t.ok += 1;
-          t.okEvents += 1;
-          t.perChannel[0] += 1;
-        } catch (error) {
-          t.failed += 1;
-          if (t.errors.length < 5) t.errors.push(String(error));
+        if (!(await publishOnFirstChannel(publish, t, channel, sentAt, s))) {
           outstanding.delete(s);
           continue;
         }
@@ -277,17 +293,7 @@ const handlers = {
       while (performance.now() < end) {
         const s = ++seq;
         const sentAt = nowUs();
-        t.sent += 1;
-        try {
-          await publish('events', { name: BENCH_EVENT, channel, data: JSON.stringify({ t: sentAt, s }) });
-          t.ok += 1;
-          t.okEvents += 1;
-          t.perChannel[0] += 1;
-        } catch (error) {
-          t.failed += 1;
-          if (t.errors.length < 5) t.errors.push(String(error));
-          continue;
-        }
+        if (!(await publishOnFirstChannel(publish, t, channel, sentAt, s))) continue;
         // Delivered everywhere once every process counts as many events as were accepted by now.
         if (await counter.until(t.ok - 1, 10_000)) acked.record(nowUs() - sentAt);
         else stalled += 1;
