@@ -22,7 +22,13 @@ import {
   type UserSnapshot,
   type UserStore,
 } from '@react-reverb/core';
-import { CLIENT_EVENT_PREFIX, channelTraits, ReverbError, type UserInfo } from '@react-reverb/core/protocol';
+import {
+  CLIENT_EVENT_PREFIX,
+  channelTraits,
+  ReverbError,
+  serverToUserChannel,
+  type UserInfo,
+} from '@react-reverb/core/protocol';
 import { ListenerMap } from './listener-map';
 
 export interface MockClientOptions {
@@ -200,8 +206,8 @@ class MockChannel implements PresenceChannel {
       subscriptionCount: subscriptionCount === undefined ? prev.subscriptionCount : subscriptionCount,
       recovery: status === 'idle' ? null : prev.recovery,
     });
-    if (status === 'subscribed') this.rewind = undefined;
     if (status === 'subscribed') {
+      this.rewind = undefined;
       for (const record of this.queuedWhispers.splice(0)) this.sendWhisper(record);
     }
   }
@@ -316,9 +322,8 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
   };
 
   const user: UserStore = {
-    subscribe: (l) => userState.subscribe(l),
-    getSnapshot: () => userState.getSnapshot(),
-    getServerSnapshot: () => SIGNED_OUT,
+    // Its `getServerSnapshot` is the initial SIGNED_OUT, as the core's.
+    ...userState,
     signin() {
       calls.signin += 1;
       if (userState.getSnapshot().status !== 'signed-in') {
@@ -378,7 +383,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
       const id = userState.getSnapshot().id;
       if (userState.getSnapshot().status !== 'signed-in' || id === null) return 0;
       const listeners = userBindings.get(event);
-      const full = eventMeta(event, `#server-to-user-${id}`, meta);
+      const full = eventMeta(event, serverToUserChannel(id), meta);
       for (const listener of listeners) listener(data, full);
       return listeners.length;
     },
