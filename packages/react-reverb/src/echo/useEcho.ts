@@ -163,11 +163,10 @@ export function useEcho(
 
 export const useEchoPublic = <TPayload, TDriver extends BroadcastDriver = BroadcastDriver>(
   channelName: string,
-  event: string | string[] = [],
-  callback: EchoCallback<TPayload> = () => {},
-  _dependencies: DependencyList = [],
-): UseEchoResult<TDriver, 'public'> =>
-  useHolder(channelName, 'public', event, callback as EchoCallback<unknown>);
+  event?: string | string[],
+  callback?: EchoCallback<TPayload>,
+  dependencies?: DependencyList,
+): UseEchoResult<TDriver, 'public'> => useEcho(channelName, event, callback, dependencies, 'public');
 
 /**
  * A presence channel (`presence-{channelName}`). As in echo-react there is no member list in the
@@ -175,11 +174,10 @@ export const useEchoPublic = <TPayload, TDriver extends BroadcastDriver = Broadc
  */
 export const useEchoPresence = <TPayload, TDriver extends BroadcastDriver = BroadcastDriver>(
   channelName: string,
-  event: string | string[] = [],
-  callback: EchoCallback<TPayload> = () => {},
-  _dependencies: DependencyList = [],
-): UseEchoResult<TDriver, 'presence'> =>
-  useHolder(channelName, 'presence', event, callback as EchoCallback<unknown>);
+  event?: string | string[],
+  callback?: EchoCallback<TPayload>,
+  dependencies?: DependencyList,
+): UseEchoResult<TDriver, 'presence'> => useEcho(channelName, event, callback, dependencies, 'presence');
 
 /**
  * Laravel model broadcasting: `useEchoModel<Post, 'App.Models.Post'>('App.Models.Post', 7, ['PostUpdated',
