@@ -142,3 +142,27 @@ export function createEchoChannel(
   };
   return self;
 }
+
+/** A hold on `name` with an Echo channel over it; `release()` unbinds what that channel bound, then lets go. */
+export interface EchoHold {
+  readonly channel: Channel;
+  readonly handle: EchoChannelHandle;
+  release(): void;
+}
+
+/**
+ * Holds `name` in the client's ref-counted registry (a presence name holds a presence channel: what
+ * `retainPresence` would add is only its name check) and puts an Echo channel over it.
+ */
+export function holdEchoChannel(client: ReverbClient, name: string, unsubscribe: () => void): EchoHold {
+  const { channel, release } = client.retain(name);
+  const handle = createEchoChannel(client, channel, unsubscribe);
+  return {
+    channel,
+    handle,
+    release() {
+      handle.dispose();
+      release();
+    },
+  };
+}

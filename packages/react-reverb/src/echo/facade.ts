@@ -1,5 +1,5 @@
 import type { ReverbClient, ReverbClientOptions } from '@react-reverb/core';
-import { createEchoChannel, type EchoChannelHandle } from './channel';
+import { type EchoHold, holdEchoChannel } from './channel';
 import { toEchoStatus } from './status';
 import type { ConnectionStatus, EchoChannel, EchoPresenceChannel, EchoPrivateChannel } from './types';
 
@@ -39,16 +39,12 @@ const facades = new WeakMap<ReverbClient, Echo>();
 export function echoFor(client: ReverbClient): Echo {
   const known = facades.get(client);
   if (known) return known;
-  const holds = new Map<string, { handle: EchoChannelHandle; release: () => void }>();
+  const holds = new Map<string, EchoHold>();
   const status = () => toEchoStatus(client.connection.getSnapshot().state);
   const hold = (name: string) => {
     let entry = holds.get(name);
     if (!entry) {
-      const retained = name.startsWith('presence-') ? client.retainPresence(name) : client.retain(name);
-      entry = {
-        handle: createEchoChannel(client, retained.channel, () => echo.leaveChannel(name)),
-        release: retained.release,
-      };
+      entry = holdEchoChannel(client, name, () => echo.leaveChannel(name));
       holds.set(name, entry);
     }
     return entry.handle;
@@ -80,7 +76,6 @@ export function echoFor(client: ReverbClient): Echo {
       const entry = holds.get(name);
       if (!entry) return;
       holds.delete(name);
-      entry.handle.dispose();
       entry.release();
     },
     leaveAllChannels() {

@@ -1,7 +1,7 @@
-import type { EventMeta, RetainedChannel, ReverbClient } from '@react-reverb/core';
+import type { EventMeta, ReverbClient } from '@react-reverb/core';
 import { type DependencyList, useEffect, useMemo, useRef } from 'react';
 import { useLatest } from '../internal/useLatest';
-import { createEchoChannel, type EchoChannelHandle } from './channel';
+import { type EchoChannelHandle, type EchoHold, holdEchoChannel } from './channel';
 import { useEchoClient } from './config';
 import { echoFor } from './facade';
 import type {
@@ -36,15 +36,12 @@ function createHolder(
   listener: (data: unknown, meta: EventMeta) => void,
 ): Holder {
   const wire = visibility === 'public' ? name : `${visibility}-${name}`;
-  let held: { retained: RetainedChannel; handle: EchoChannelHandle } | null = null;
+  let held: EchoHold | null = null;
   let unbinds: Array<() => void> | null = null;
   const holder: Holder = {
     listen() {
-      if (!held) {
-        const retained = visibility === 'presence' ? client.retainPresence(wire) : client.retain(wire);
-        held = { retained, handle: createEchoChannel(client, retained.channel, holder.leaveChannel) };
-      }
-      const { channel } = held.retained;
+      held ??= holdEchoChannel(client, wire, holder.leaveChannel);
+      const { channel } = held;
       unbinds ??= events.map((event) => channel.bind(client.formatEventName(event), listener));
     },
     stopListening() {
@@ -53,9 +50,7 @@ function createHolder(
     },
     leaveChannel() {
       holder.stopListening();
-      if (!held) return;
-      held.handle.dispose();
-      held.retained.release();
+      held?.release();
       held = null;
     },
     leave() {
