@@ -1,4 +1,5 @@
 import type { ConnectionError } from '@react-reverb/core';
+import { ErrorCode } from '@react-reverb/core/protocol';
 import { useEffect } from 'react';
 import { useConnectionState, useReverb, useSessionReplaced, useUser } from 'react-reverb';
 import { SESSION_REPLACED_EVENT } from '../shared/names';
@@ -6,7 +7,7 @@ import { SESSION_REPLACED_EVENT } from '../shared/names';
 export const SIGNED_IN_ELSEWHERE = 'You were signed in on another device';
 
 /** Terminated by the server's HTTP API (`terminate_connections`, docs/protocol.md §4). */
-const TERMINATED = 4009;
+const TERMINATED = ErrorCode.Unauthorized;
 
 export interface SessionEndOptions {
   /** The user's private channel: where the app's own `session.replaced` comes on other servers. */
