@@ -1,10 +1,6 @@
-import { type DependencyList, useRef } from 'react';
-import { useLatest } from '../internal/useLatest';
-import {
-  BROADCAST_NOTIFICATION_EVENT,
-  isBroadcastNotification,
-  matchesNotificationType,
-} from '../notifications';
+import type { DependencyList } from 'react';
+import { useNotificationFilter } from '../internal/useNotificationListener';
+import { BROADCAST_NOTIFICATION_EVENT } from '../notifications';
 import type { BroadcastDriver, BroadcastNotification, EchoCallback, UseEchoResult } from './types';
 import { useHolder } from './useEcho';
 
@@ -19,19 +15,13 @@ export const useEchoNotification = <TPayload, TDriver extends BroadcastDriver = 
   callback: EchoCallback<BroadcastNotification<TPayload>> = () => {},
   event: string | string[] = [],
   _dependencies: DependencyList = [],
-): UseEchoResult<TDriver, 'private'> => {
-  const seen = useRef(new Set<string>());
-  const latest = useLatest({ types: typeof event === 'string' ? [event] : event, callback });
-  return useHolder<TDriver, 'private'>(
+): UseEchoResult<TDriver, 'private'> =>
+  useHolder<TDriver, 'private'>(
     channelName,
     'private',
     `.${BROADCAST_NOTIFICATION_EVENT}`,
-    (data, meta) => {
-      const { types, callback: current } = latest.current;
-      if (!isBroadcastNotification(data) || !matchesNotificationType(data.type, types)) return;
-      if (seen.current.has(data.id)) return;
-      seen.current.add(data.id);
-      current(data as BroadcastNotification<TPayload>, meta);
-    },
+    useNotificationFilter<BroadcastNotification<TPayload>>(
+      typeof event === 'string' ? [event] : event,
+      callback,
+    ),
   );
-};
