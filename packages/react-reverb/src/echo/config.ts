@@ -1,4 +1,9 @@
-import { createReverbClient, type ReverbClient, type ReverbClientOptions } from '@react-reverb/core';
+import {
+  createReverbClient,
+  createStore,
+  type ReverbClient,
+  type ReverbClientOptions,
+} from '@react-reverb/core';
 import { useContext, useSyncExternalStore } from 'react';
 import { ReverbContext } from '../useReverb';
 import { type Echo, echoFor } from './facade';
@@ -15,16 +20,16 @@ interface Configuration {
   readonly owned: boolean;
 }
 
-let configuration: Configuration | null = null;
-const listeners = new Set<() => void>();
+/** In a wrapper: `createStore` holds objects, and "not configured" is null. */
+const configuration = createStore<{ readonly current: Configuration | null }>({ current: null });
+const getConfiguration = () => configuration.getSnapshot().current;
 
-const subscribe = (listener: () => void) => {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
-};
-const getConfiguration = () => configuration;
+/** Moves mounted hooks to `next`, then disconnects the client the previous configuration created. */
+function configure(next: Configuration | null): void {
+  const previous = getConfiguration();
+  configuration.set({ current: next });
+  if (previous?.owned) previous.client?.disconnect();
+}
 
 /** The configured client, created on first use (as echo-react creates its Echo); null when unconfigured. */
 function configuredClient(config: Configuration | null): ReverbClient | null {
@@ -54,36 +59,38 @@ function checked(options: ReverbClientOptions): ReverbClientOptions {
  * one connected) and moves mounted hooks to the new one.
  */
 export function configureEcho(options: EchoOptions): void {
-  const previous = configuration;
-  configuration = options.client
-    ? { options: null, client: options.client, owned: false }
-    : { options: checked(clientOptions(options)), client: null, owned: true };
-  for (const listener of [...listeners]) listener();
-  if (previous?.owned) previous.client?.disconnect();
+  configure(
+    options.client
+      ? { options: null, client: options.client, owned: false }
+      : { options: checked(clientOptions(options)), client: null, owned: true },
+  );
 }
 
 /** echo-react's `echo()`: the configured `Echo`. Throws echo-react's message when unconfigured. */
 export function echo(): Echo {
-  const client = configuredClient(configuration);
+  const client = configuredClient(getConfiguration());
   if (!client) throw notConfigured();
   return echoFor(client);
 }
 
-export const echoIsConfigured = (): boolean => configuration !== null;
+export const echoIsConfigured = (): boolean => getConfiguration() !== null;
 
 /** For tests: forget the configuration (disconnecting the client it created). */
 export function resetEcho(): void {
-  const previous = configuration;
-  configuration = null;
-  for (const listener of [...listeners]) listener();
-  if (previous?.owned) previous.client?.disconnect();
+  configure(null);
 }
 
 /** The client of the nearest `<ReverbProvider>`, else `configureEcho`'s. */
 export function useEchoClient(): ReverbClient {
   const provided = useContext(ReverbContext);
-  const config = useSyncExternalStore(subscribe, getConfiguration, getConfiguration);
-  const client = provided ?? configuredClient(config);
+  // The server reads the current configuration too, not the store's initial (unconfigured) one: apps call
+  // `configureEcho()` before they render, on the server as in the browser.
+  const { current } = useSyncExternalStore(
+    configuration.subscribe,
+    configuration.getSnapshot,
+    configuration.getSnapshot,
+  );
+  const client = provided ?? configuredClient(current);
   if (!client) throw notConfigured();
   return client;
 }
