@@ -1,9 +1,10 @@
 import type { EventMeta } from '@react-reverb/core';
 import { type ReactNode, useCallback, useEffect, useRef } from 'react';
 import { useLatest } from './internal/useLatest';
-import { useNotificationListener } from './internal/useNotificationListener';
+import { useNotificationFilter } from './internal/useNotificationFilter';
 import { useReplaced } from './internal/useReplaced';
 import { useStore } from './internal/useStore';
+import { BROADCAST_NOTIFICATION_EVENT } from './notifications';
 import {
   defaultToastStore,
   type PauseReason,
@@ -74,7 +75,11 @@ export function NotificationToast(props: NotificationToastProps): ReactNode {
   );
   const { source, sessionReplaced } = props;
   const channelSource = typeof source === 'object' ? source : undefined;
-  useNotificationListener(typeof source === 'string' ? source : null, props.types, !channelSource, deliver);
+  useEvent(
+    typeof source === 'string' ? source : null,
+    BROADCAST_NOTIFICATION_EVENT,
+    useNotificationFilter(props.types, deliver),
+  );
   useEvent(channelSource?.channel, channelSource?.event ?? '', deliver);
   useReplaced(
     (error) =>

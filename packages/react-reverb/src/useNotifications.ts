@@ -1,9 +1,10 @@
 import type { EventMeta, RecoveryReason, RetainOptions } from '@react-reverb/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useLatest } from './internal/useLatest';
-import { useNotificationListener } from './internal/useNotificationListener';
-import type { BroadcastNotification } from './notifications';
+import { useNotificationFilter } from './internal/useNotificationFilter';
+import { BROADCAST_NOTIFICATION_EVENT, type BroadcastNotification } from './notifications';
 import { useChannel } from './useChannel';
+import { useEvent } from './useEvent';
 
 export interface UseNotificationsOptions<T extends object> extends RetainOptions {
   /** Only these types, in dot or backslash form (`App\Notifications\InvoicePaid`). Default: all. */
@@ -55,7 +56,12 @@ export function useNotifications<T extends object = Record<string, unknown>>(
     });
     latest.current.onNotification?.(notification, meta);
   };
-  useNotificationListener<T>(channelName, options.types, options.enabled ?? true, onNotification, options);
+  useEvent(
+    channelName,
+    BROADCAST_NOTIFICATION_EVENT,
+    useNotificationFilter<T>(options.types, onNotification),
+    options,
+  );
   const { recovery } = useChannel(channelName, options);
   // Once per gap: a new answer is a new object, and on mount (StrictMode's second run) it is still null,
   // the channel being held from the first effect on.

@@ -1,5 +1,5 @@
 import type { DependencyList } from 'react';
-import { useNotificationFilter } from '../internal/useNotificationListener';
+import { useNotificationFilter } from '../internal/useNotificationFilter';
 import { BROADCAST_NOTIFICATION_EVENT } from '../notifications';
 import type { BroadcastDriver, BroadcastNotification, EchoCallback, UseEchoResult } from './types';
 import { useHolder } from './useEcho';
