@@ -239,12 +239,13 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
   let socketCounter = 0;
 
   const initialState = options.state ?? 'connected';
+  const firstSocketId = options.socketId ?? '1234.5678';
   // Created idle, so SSR and hydration read the idle snapshot as with the core, then moved to the initial state.
   const connection = createStore<ConnectionSnapshot>(IDLE_CONNECTION);
   connection.set({
     ...IDLE_CONNECTION,
     state: initialState,
-    socketId: initialState === 'connected' ? (options.socketId ?? '1234.5678') : null,
+    socketId: initialState === 'connected' ? firstSocketId : null,
   });
   const userState = createStore<UserSnapshot>(SIGNED_OUT);
   const isConnected = () => connection.getSnapshot().state === 'connected';
@@ -327,7 +328,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     signin() {
       calls.signin += 1;
       if (userState.getSnapshot().status !== 'signed-in') {
-        userState.set({ ...userState.getSnapshot(), status: 'signing-in' });
+        userState.update({ status: 'signing-in' });
       }
     },
     bind: <D>(event: string, listener: EventListener<D>) =>
@@ -372,7 +373,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
     recover(channelName, recovery, events = []) {
       const channel = registry.get(channelName);
       if (!channel) throw new Error(`mock: ${channelName} is not held`);
-      channel.state.set({ ...channel.getSnapshot(), recovery });
+      channel.state.update({ recovery });
       let delivered = 0;
       for (const [event, data] of events) {
         delivered += client.emit(channelName, event, data, { replayed: true });
@@ -393,8 +394,7 @@ export function createMockClient(options: MockClientOptions = {}): MockReverbCli
       connection.set({
         state,
         socketId: connected
-          ? (patch.socketId ??
-            (prev.socketId || `${options.socketId ?? '1234.5678'}${socketCounter++ || ''}`))
+          ? (patch.socketId ?? (prev.socketId || `${firstSocketId}${socketCounter++ || ''}`))
           : null,
         attempt: patch.attempt ?? (connected ? 0 : prev.attempt),
         nextRetryAt: patch.nextRetryAt ?? null,
