@@ -236,6 +236,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
 
   /** Sends to the other nodes only. */
   private async publishRemote(message: AdapterMessage): Promise<void> {
+    // History appends queued earlier in this turn go first: this node's messages stay in order.
+    this.history.flush();
     try {
       await this.link.pub.publish(
         this.channels.app(message.appId),
@@ -294,6 +296,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.link.closing = true;
     this.liveness.stop();
     this.queries.finishAll();
+    this.history.flush();
     if (this.link.ready) {
       try {
         await this.liveness.leave();

@@ -9,6 +9,7 @@
  * - `append` is ONE script: next offset, epoch created when missing, entry added and trimmed, and the
  *   cluster message published with the position, so a publish costs one round trip and every node
  *   (the origin included, when its message comes back) applies the events of a stream in offset order.
+ *   The appends of one turn of the event loop share one script call (`flush`).
  * - `read` is ONE script: meta, the entries to replay and the Redis clock.
  * - Redis unreachable: `append` rejects (the caller delivers locally without a position) and `read`
  *   answers `unavailable`. A stream whose append failed is marked: its next append or read starts a new
@@ -56,6 +57,18 @@ export interface RedisAppendOptions extends AppendOptions {
   readonly cache?: { readonly data: string; readonly ttlSeconds: number } | undefined;
 }
 
+/** At most this many appends go in one script call; a busier turn sends several. */
+export const MAX_APPEND_BATCH = 128;
+
+/** An append waiting for its turn's script call: its keys, its APPEND arguments, and its caller. */
+interface QueuedAppend {
+  readonly meta: string;
+  readonly events: string;
+  readonly args: readonly (string | number)[];
+  readonly resolve: (position: StreamPosition) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 const TRIM_REASONS: ReadonlySet<string> = new Set<TrimReason>(['too_far_behind', 'expired', 'evicted']);
 
 export class RedisHistory implements HistoryStore {
@@ -67,6 +80,9 @@ export class RedisHistory implements HistoryStore {
   private readonly newEpoch: () => string;
   /** Meta keys of streams whose append failed: their next use starts a new epoch. */
   private readonly lost = new Set<string>();
+  /** Appends of this turn of the event loop, sent together by `flush`. */
+  private queue: QueuedAppend[] = [];
+  private flushScheduled = false;
 
   constructor(options: RedisHistoryOptions) {
     this.redis = options.redis;
@@ -78,8 +94,11 @@ export class RedisHistory implements HistoryStore {
     this.newEpoch = options.newEpoch ?? epochSource();
   }
 
-  /** Rejects when Redis could not be reached: nothing was published then, unless the reply alone was lost. */
-  async append(
+  /**
+   * Rejects when Redis could not be reached: nothing was published then, unless the reply alone was lost.
+   * Queued and sent with the other appends of this turn of the event loop in one script call (`flush`).
+   */
+  append(
     appId: string,
     channel: string,
     frame: string,
@@ -96,35 +115,78 @@ export class RedisHistory implements HistoryStore {
       exceptSocketId,
       cache,
     };
-    const reset = this.lost.has(meta);
+    // The first append after a failed one starts a new epoch; should it fail too, the stream is marked again.
+    const reset = this.lost.delete(meta);
+    // APPEND_ARGS_PER_EVENT (redis-history-scripts.ts) of them, in the script's order.
+    const args = [
+      this.newEpoch(),
+      reset ? '1' : '0',
+      frame,
+      exceptSocketId ?? '',
+      options.maxEvents,
+      options.ttlMs,
+      this.channels.app(appId),
+      positionedEnvelopeHead(this.nodeId, message),
+    ];
+    return new Promise((resolve, reject) => {
+      this.queue.push({ meta, events, args, resolve, reject });
+      if (this.queue.length >= MAX_APPEND_BATCH) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /**
+   * Sends the queued appends now, in one script call. The adapter calls it before it publishes
+   * anything else on the same connection, so a node's messages still reach Redis in the order it
+   * published them; a busy node's appends of one turn cost one command instead of one each.
+   */
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    void this.send(batch);
+  }
+
+  private async send(batch: readonly QueuedAppend[]): Promise<void> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.metadataTtlMs];
+    for (const queued of batch) {
+      keys.push(queued.meta, queued.events);
+      args.push(...queued.args);
+    }
     let reply: unknown;
     try {
-      reply = await runScript(
-        this.redis,
-        APPEND,
-        [meta, events],
-        [
-          this.newEpoch(),
-          reset ? '1' : '0',
-          frame,
-          exceptSocketId ?? '',
-          options.maxEvents,
-          options.ttlMs,
-          this.metadataTtlMs,
-          this.channels.app(appId),
-          positionedEnvelopeHead(this.nodeId, message),
-        ],
-      );
+      reply = await runScript(this.redis, APPEND, keys, args);
     } catch (error) {
-      this.markLost(meta);
-      throw error;
+      for (const queued of batch) {
+        this.markLost(queued.meta);
+        queued.reject(error);
+      }
+      return;
     }
-    if (reset) this.lost.delete(meta);
-    const [epoch, offset] = Array.isArray(reply) ? (reply as unknown[]) : [];
-    if (typeof epoch !== 'string' || typeof offset !== 'number') {
-      throw new Error(`unexpected reply from the history append script: ${JSON.stringify(reply)}`);
-    }
-    return { epoch, offset };
+    const values = Array.isArray(reply) ? (reply as unknown[]) : [];
+    batch.forEach((queued, i) => {
+      const epoch = values[2 * i];
+      const offset = values[2 * i + 1];
+      if (typeof epoch === 'string' && epoch !== '' && typeof offset === 'number') {
+        queued.resolve({ epoch, offset });
+        return;
+      }
+      this.markLost(queued.meta);
+      queued.reject(
+        new Error(
+          epoch === ''
+            ? `the history append script failed: ${String(offset)}`
+            : `unexpected reply from the history append script: ${JSON.stringify(reply)}`,
+        ),
+      );
+    });
   }
 
   /** Never rejects: Redis unreachable answers `unavailable` (with the client's own position, if any). */

@@ -207,6 +207,41 @@ describe('RedisHistory', () => {
     expect(next).toEqual({ epoch: after.epoch, offset: 2 });
   });
 
+  it('sends one turn’s appends in one script call, in order per stream; a broken stream fails alone', async () => {
+    const s = await store();
+    const keys = keyNames(s.prefix);
+    const broken = 'private-broken';
+    await s.store.append(APP, broken, frame(1, broken), LIMITS);
+    // A key of the wrong type makes that event's XADD fail inside the script.
+    await s.client.set(keys.historyKeys(APP, broken)[1], 'not a stream');
+    const scriptCalls = async () => {
+      const stats = await s.client.info('commandstats');
+      const calls = [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)];
+      return calls.reduce((sum, match) => sum + Number(match[1]), 0);
+    };
+    const before = await scriptCalls();
+
+    const appends = [
+      s.store.append(APP, CHANNEL, frame(1), LIMITS),
+      s.store.append(APP, 'private-other', frame(1, 'private-other'), LIMITS),
+      s.store.append(APP, broken, frame(2, broken), LIMITS),
+      s.store.append(APP, CHANNEL, frame(2), LIMITS),
+      s.store.append(APP, CHANNEL, frame(3), LIMITS),
+    ];
+    const settled = await Promise.allSettled(appends);
+    expect(await scriptCalls()).toBe(before + 1);
+    const offsets = settled.map((result) => (result.status === 'fulfilled' ? result.value.offset : 'failed'));
+    expect(offsets).toEqual([1, 1, 'failed', 2, 3]);
+    expect(settled[2]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+    const read = await s.store.read(APP, CHANNEL, request({ rewind: 10 }));
+    expect(replayedNs(read)).toEqual([1, 2, 3]);
+
+    // The failed stream starts a new epoch on its next append, once the key is fit again.
+    await s.client.del(keys.historyKeys(APP, broken)[1]);
+    const next = await s.store.append(APP, broken, frame(3, broken), LIMITS);
+    expect(next.offset).toBe(1);
+  });
+
   it('returns 1,000 events in order from offset 0 with max_events 1000', async () => {
     const s = await store();
     const limits = { maxEvents: 1000, ttlMs: 300_000 };
