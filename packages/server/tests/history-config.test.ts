@@ -108,6 +108,11 @@ describe('history settings', () => {
       { REVERB_APP_HISTORY_CHANNELS: 'private-*,orders/7' },
       'REVERB_APP_HISTORY_CHANNELS has an invalid pattern "orders/7"',
     ],
+    // `#` belongs only to the internal `#server-to-user-` prefix, as in a channel name.
+    [
+      { REVERB_APP_HISTORY_CHANNELS: 'private-*#*' },
+      'REVERB_APP_HISTORY_CHANNELS has an invalid pattern "private-*#*"',
+    ],
   ])('%j is refused with a message naming it', (env, message) => {
     expect(errorOf(() => load(env))).toContain(message);
   });

@@ -4,6 +4,7 @@
  * naming the setting otherwise. The settings table (settings.ts) gives every setting one of these.
  */
 import { availableParallelism } from 'node:os';
+import { isValidChannelName } from '@react-reverb/core/protocol';
 import { ConfigError } from '../shared/errors';
 
 export type Raw = Record<string, unknown>;
@@ -152,8 +153,11 @@ export const list: Parser<readonly unknown[]> = (value, setting) => {
   return value;
 };
 
-/** A channel name pattern: the characters of a channel name (§5) and `*`. */
-const CHANNEL_PATTERN = /^[A-Za-z0-9_\-=@,.;#*]+$/;
+/**
+ * A channel name pattern is a channel name (docs/protocol.md §5) in which `*` stands for any run of
+ * characters: core's own check decides, with each `*` read as one ordinary character.
+ */
+const isChannelPattern = (pattern: string): boolean => isValidChannelName(pattern.replaceAll('*', 'x'));
 
 /**
  * Channel name patterns (`*` matches any run of characters): a list in the file, a comma list in the
@@ -168,7 +172,7 @@ export const channelPatterns: Parser<readonly string[]> = (value, setting) => {
   const patterns = raw.map((p: string) => p.trim()).filter((p) => p !== '');
   if (patterns.length === 1 && patterns[0]?.toLowerCase() === 'none') return [];
   for (const pattern of patterns) {
-    if (!CHANNEL_PATTERN.test(pattern)) {
+    if (!isChannelPattern(pattern)) {
       throw new ConfigError(
         setting,
         `has an invalid pattern "${pattern}": channel name characters and * only (or "none")`,
