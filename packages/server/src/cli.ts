@@ -9,16 +9,14 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { loadConfig, type ServerConfig } from './config/config';
+import { parseArgs } from 'node:util';
+import { loadConfig, readConfigFile, readDotEnv, type ServerConfig } from './config/config';
 import { parseOperationsConfig } from './config/operations-config';
 import { MAX_WORKERS } from './config/values';
 import { restartNodes, writePidFile } from './operations/shutdown';
 import { listenFailure, logCrashes, logListening, stopOnSignals } from './process-life';
 import { createReverbServer } from './server';
 import { ConfigError } from './shared/errors';
-import { isRecord } from './shared/is-record';
 import { createLogger } from './shared/logger';
 import { Primary } from './supervisor/primary';
 import { workerSlot } from './supervisor/worker-control';
@@ -172,8 +170,9 @@ function restart(portOption: string | undefined, configOption: string | undefine
   const cwd = workingDirectory();
   let pidDir: string;
   try {
-    const file = configOption === undefined ? {} : readConfigObject(resolve(cwd, configOption));
-    pidDir = parseOperationsConfig(file, { ...readDotEnv(cwd), ...process.env }).pidDir;
+    // The same readers as `start`, for the pid directory only; apps are not needed.
+    const file = configOption === undefined ? {} : readConfigFile(resolve(cwd, configOption));
+    pidDir = parseOperationsConfig(file, { ...readDotEnv(cwd)?.values, ...process.env }).pidDir;
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -189,25 +188,6 @@ function restart(portOption: string | undefined, configOption: string | undefine
   }
   for (const node of signalled) {
     process.stdout.write(`sent SIGTERM to reverb on port ${node.port} (pid ${node.pid})\n`);
-  }
-}
-
-function readConfigObject(path: string): Record<string, unknown> {
-  // Same loader as `start`, for the pid directory only; apps are not needed.
-  try {
-    const text = readFileSync(path, 'utf8');
-    const value: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
-    return isRecord(value) ? value : {};
-  } catch (error) {
-    throw new ConfigError('--config', `file ${path} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-function readDotEnv(cwd: string): Record<string, string | undefined> {
-  try {
-    return parseEnv(readFileSync(join(cwd, '.env'), 'utf8'));
-  } catch {
-    return {};
   }
 }
 

@@ -130,4 +130,22 @@ describe('reverb restart', () => {
     expect(cleaned.stdout).toContain(`removed stale pid file ${stale}`);
     expect(existsSync(stale)).toBe(false);
   });
+
+  it('reads the pid directory where start does: the --config file, else .env', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'rr-restart-'));
+    const [fromFile, fromDotEnv] = ['file', 'dotenv'].map((name) => join(cwd, `pids-${name}`));
+    writeFileSync(join(cwd, '.env'), `REVERB_PID_DIR=${fromDotEnv}\n`);
+    expect(runCli(['restart'], {}, { cwd }).stdout).toContain(
+      `no running reverb node found in ${fromDotEnv}`,
+    );
+    // A key written in the file wins over the environment, as for start.
+    writeFileSync(join(cwd, 'reverb.yaml'), `shutdown:\n  pid_dir: ${fromFile}\n`);
+    expect(runCli(['restart', '--config', 'reverb.yaml'], {}, { cwd }).stdout).toContain(
+      `no running reverb node found in ${fromFile}`,
+    );
+    // A config file that cannot be read is named, as start names it.
+    const broken = runCli(['restart', '--config', 'missing.yaml'], {}, { cwd });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stderr).toContain('--config');
+  });
 });

@@ -83,8 +83,8 @@ export interface LoadConfigOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** Reads `.env` in `cwd`, if there is one. */
-function readDotEnv(cwd: string): { readonly path: string; readonly values: Env } | undefined {
+/** Reads `.env` in `cwd`, if there is one (also `reverb restart`'s, for the pid directory). */
+export function readDotEnv(cwd: string): { readonly path: string; readonly values: Env } | undefined {
   const path = resolve(cwd, '.env');
   if (!existsSync(path)) return undefined;
   try {
@@ -94,7 +94,8 @@ function readDotEnv(cwd: string): { readonly path: string; readonly values: Env 
   }
 }
 
-function readConfigFile(path: string): Raw {
+/** Reads the `--config` file (JSON or YAML); also `reverb restart`'s, for the pid directory. */
+export function readConfigFile(path: string): Raw {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
