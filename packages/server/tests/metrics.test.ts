@@ -5,7 +5,7 @@ import { DEMO_APP, freePort, startRedis, waitFor } from '@react-reverb/test-help
 import { describe, expect, it } from 'vitest';
 import { parseOperationsConfig } from '../src/config/operations-config';
 import { ENTRY_OVERHEAD_BYTES, STREAM_OVERHEAD_BYTES } from '../src/scaling/memory-history';
-import { joinPrivate, presenceAuth, privateAuth, sdkFor } from './support/auth';
+import { joinPresence, joinPrivate, presenceAuth, privateAuth, sdkFor } from './support/auth';
 import { cleanupAfterEach } from './support/cleanup';
 import { rawClients, subscribeFrame } from './support/raw-client';
 import { scalingOver } from './support/redis';
@@ -88,6 +88,20 @@ describe('metrics', () => {
       5000,
       'connection gauge going down',
     );
+  });
+
+  it('count the bytes sent in UTF-8, replies and broadcasts alike', async () => {
+    const t = await server({ metrics: { enabled: true } });
+    const a = await connect(t);
+    // Three bytes per ☃ on the wire, one UTF-16 unit in a string: a reply and a broadcast carry some.
+    await joinPresence(t, a, 'presence-snow', '1', { name: '☃☃☃☃☃☃☃☃' });
+    await sdkFor(t).trigger('presence-snow', 'flake', { text: '❄❄❄❄❄❄❄❄' });
+    await a.nextEvent('flake', 'presence-snow');
+
+    const sent = a.raw.reduce((bytes, frame) => bytes + Buffer.byteLength(frame), 0);
+    expect(sent).toBeGreaterThan(a.raw.reduce((units, frame) => units + frame.length, 0));
+    const text = await scrape(`${t.httpUrl}/metrics`);
+    expect(sample(text, `reverb_bytes_sent_total{app="${DEMO_APP.id}"}`)).toBe(sent);
   });
 
   it('can live on a separate port, and the main port does not serve them', async () => {

@@ -28,6 +28,8 @@ export const APPLIED_KEPT_MS = 5_000;
 /** A live frame and its position, made once per broadcast and shared by every hold it goes into. */
 export interface HeldFrame {
   readonly frame: string;
+  /** The frame's UTF-8 size, what the hold's budget (the socket's buffer limit) is counted in. */
+  readonly bytes: number;
   readonly position: StreamPosition | undefined;
 }
 
@@ -39,7 +41,7 @@ export class Hold {
   /** Keeps a frame; false once the hold is over `maxBytes` (the connection is then a slow reader). */
   push(held: HeldFrame, maxBytes: number): boolean {
     this.frames.push(held);
-    this.bytes += held.frame.length;
+    this.bytes += held.bytes;
     return this.bytes <= maxBytes;
   }
 

@@ -340,7 +340,7 @@ export class AppRegistry {
     position: StreamPosition | undefined,
     except: Connection | undefined,
   ): void {
-    const held: HeldFrame = { frame, position };
+    const held: HeldFrame = { frame, bytes: Buffer.byteLength(frame), position };
     for (const [conn, hold] of channel.holding) {
       if (conn === except || conn.closing) continue;
       if (!hold.push(held, this.maxBufferedBytes)) conn.overCapacity();

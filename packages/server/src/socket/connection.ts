@@ -194,7 +194,7 @@ export class Connection implements FrameSink {
     if (this.overBuffered()) return;
     if (this.context.debug) this.logFrame('out', frame);
     this.traffic.messagesOut++;
-    this.traffic.bytesOut += frame.length;
+    this.traffic.bytesOut += Buffer.byteLength(frame);
     writeText(this, frame);
   }
 
