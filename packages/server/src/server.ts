@@ -207,7 +207,7 @@ class ReverbServerImpl implements ReverbServer {
 
   /**
    * One timer for every periodic task: activity checks (§9), throttled subscription counts, and
-   * history housekeeping (§11.1).
+   * history housekeeping (§11.1), the latter once a second.
    */
   private createTicker(): Ticker {
     const ticker = new Ticker(tickIntervalFor(this.config.apps.map((a) => a.pingInterval)), (error) =>
@@ -217,16 +217,15 @@ class ReverbServerImpl implements ReverbServer {
     ticker.add((now) => {
       for (const registry of this.registries.values()) registry.tick(now);
     });
+    ticker.add(
+      (now) => {
+        for (const registry of this.registries.values()) registry.pruneApplied(now);
+      },
+      { everyMs: 1_000 },
+    );
     // §11.1: a store that keeps history in this process drops expired events; it visits every stream.
     const { history } = this.adapter;
-    if (history.sweep) {
-      let lastSweepMs = 0;
-      ticker.add((now) => {
-        if (now - lastSweepMs < 1_000) return;
-        lastSweepMs = now;
-        history.sweep?.(now);
-      });
-    }
+    if (history.sweep) ticker.add((now) => history.sweep?.(now), { everyMs: 1_000 });
     return ticker;
   }
 

@@ -25,6 +25,14 @@ describe('Ticker', () => {
     }
   });
 
+  it('runs a task added with everyMs at most once per everyMs, the first time at the first tick', () => {
+    const ticker = new Ticker(250);
+    const seen: number[] = [];
+    ticker.add((now) => seen.push(now), { everyMs: 1_000 });
+    for (let now = 10_000; now <= 12_500; now += 250) ticker.tick(now);
+    expect(seen).toEqual([10_000, 11_000, 12_000]);
+  });
+
   it('fits the tick to the shortest timing, within 50 ms..1 s', () => {
     expect(tickIntervalFor([120, 30])).toBe(1000);
     expect(tickIntervalFor([1, 0.5])).toBe(125);

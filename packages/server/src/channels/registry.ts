@@ -60,7 +60,6 @@ export class AppRegistry {
   private readonly counts: SubscriptionCounts;
   /** §11.1: the last position applied per channel, for subscribes that wait for one (recovery.ts). */
   private readonly applied = new AppliedPositions();
-  private lastPruneMs = 0;
 
   constructor(
     readonly app: AppConfig,
@@ -379,13 +378,14 @@ export class AppRegistry {
     return answerChannelQuery(this.channels, query) as AdapterQueryResults[T];
   }
 
-  /** Shared-timer work: throttled counts, and forgetting old applied positions (once a second). */
+  /** Shared-timer work: the throttled subscription counts. */
   tick(nowMs: number): void {
-    if (nowMs - this.lastPruneMs >= 1_000) {
-      this.lastPruneMs = nowMs;
-      this.applied.prune(nowMs);
-    }
     this.counts.tick(nowMs);
+  }
+
+  /** Shared-timer housekeeping: forgets applied positions older than `APPLIED_KEPT_MS`. */
+  pruneApplied(nowMs: number): void {
+    this.applied.prune(nowMs);
   }
 
   stats(): RegistryStats {

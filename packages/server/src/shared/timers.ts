@@ -14,9 +14,23 @@ export class Ticker {
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
-  add(task: TickTask): () => void {
-    this.tasks.add(task);
-    return () => this.tasks.delete(task);
+  /**
+   * Runs `task` on every tick, or with `everyMs` at most once per `everyMs` (housekeeping that need
+   * not run as often as the activity checks). Returns the function that removes it.
+   */
+  add(task: TickTask, options: { readonly everyMs?: number } = {}): () => void {
+    const { everyMs } = options;
+    let lastRunMs = Number.NEGATIVE_INFINITY;
+    const run: TickTask =
+      everyMs === undefined
+        ? task
+        : (nowMs) => {
+            if (nowMs - lastRunMs < everyMs) return;
+            lastRunMs = nowMs;
+            task(nowMs);
+          };
+    this.tasks.add(run);
+    return () => this.tasks.delete(run);
   }
 
   start(): void {
