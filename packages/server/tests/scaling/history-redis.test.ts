@@ -232,7 +232,10 @@ describe('RedisHistory', () => {
     expect(await scriptCalls()).toBe(before + 1);
     const offsets = settled.map((result) => (result.status === 'fulfilled' ? result.value.offset : 'failed'));
     expect(offsets).toEqual([1, 1, 'failed', 2, 3]);
-    expect(settled[2]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+    expect(settled[2]).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringContaining('WRONGTYPE') },
+    });
     const read = await s.store.read(APP, CHANNEL, request({ rewind: 10 }));
     expect(replayedNs(read)).toEqual([1, 2, 3]);
 
