@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs, WHISPER_EVENT, WHISPER_REPLY_EVENT } from '../bench-events.mjs';
 import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
+import { localAddressOf, openAll } from './lanes.mjs';
 import { payloadOf } from './payload.mjs';
 
 /**
@@ -169,27 +170,9 @@ const handlers = {
    */
   async open(args) {
     app = args.app;
-    const started = performance.now();
-    let next = 0;
-    let failed = 0;
-    /** @type {string[]} */
-    const errors = [];
-    const lane = async () => {
-      while (next < args.specs.length) {
-        const index = next++;
-        const spec = /** @type {ConnSpec} */ (args.specs[index]);
-        const local = args.localAddresses?.length
-          ? args.localAddresses[index % args.localAddresses.length]
-          : undefined;
-        const error = await openOne(args.url, spec, local, args.timeoutMs);
-        if (error !== undefined) {
-          failed += 1;
-          if (errors.length < 5) errors.push(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, lane));
-    return { opened: args.specs.length - failed, failed, errors, ms: performance.now() - started };
+    return openAll(args.specs, args.concurrency, (spec, index) =>
+      openOne(args.url, spec, localAddressOf(args.localAddresses, index), args.timeoutMs),
+    );
   },
 
   reset() {

@@ -13,6 +13,7 @@ import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
 import { Histogram } from '../stats.mjs';
 import { DeliveryReporter } from './acks.mjs';
 import { serveCommands } from './ipc.mjs';
+import { localAddressOf, openAll } from './lanes.mjs';
 
 const BENCH_PREFIX = Buffer.from(`{"event":"${BENCH_EVENT}"`);
 /** The send time inside the event's data string, which the frame carries JSON-escaped. */
@@ -225,32 +226,27 @@ const handlers = {
    */
   async open(args) {
     const url = new URL(args.url);
-    const started = performance.now();
-    let next = 0;
-    let failed = 0;
-    /** @type {string[]} */
-    const errors = [];
-    const lane = async () => {
-      while (next < args.specs.length) {
-        const index = next++;
-        const spec = /** @type {{ channels: string[] }} */ (args.specs[index]);
-        if (spec.channels.some((c) => c.startsWith('private-') || c.startsWith('presence-'))) {
-          throw new Error('lean clients subscribe to public channels only');
-        }
-        const local = args.localAddresses?.length
-          ? args.localAddresses[index % args.localAddresses.length]
-          : undefined;
-        const error = await new Promise((settle) => {
-          new LeanConnection(url, spec.channels, local, args.timeoutMs, settle);
-        });
-        if (error !== undefined) {
-          failed += 1;
-          if (errors.length < 5) errors.push(String(error));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, lane));
-    return { opened: args.specs.length - failed, failed, errors, ms: performance.now() - started };
+    if (
+      args.specs.some((spec) =>
+        spec.channels.some((c) => c.startsWith('private-') || c.startsWith('presence-')),
+      )
+    ) {
+      throw new Error('lean clients subscribe to public channels only');
+    }
+    return openAll(
+      args.specs,
+      args.concurrency,
+      (spec, index) =>
+        new Promise((settle) => {
+          new LeanConnection(
+            url,
+            spec.channels,
+            localAddressOf(args.localAddresses, index),
+            args.timeoutMs,
+            settle,
+          );
+        }),
+    );
   },
 
   reset() {

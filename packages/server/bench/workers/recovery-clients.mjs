@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { BENCH_EVENT, nowUs } from '../bench-events.mjs';
 import { Histogram } from '../stats.mjs';
 import { serveCommands } from './ipc.mjs';
+import { openAll } from './lanes.mjs';
 import { payloadOf } from './payload.mjs';
 
 /**
@@ -330,25 +331,13 @@ const handlers = {
   async open(args) {
     app = args.app;
     stopping = false;
-    let next = 0;
-    let failed = 0;
-    /** @type {string[]} */
-    const errors = [];
-    const lane = async () => {
-      while (next < args.channels.length) {
-        const conn = new Connection(args.url, /** @type {string} */ (args.channels[next++]), args.mode);
-        const error = await conn.start(args.timeoutMs);
-        if (error === undefined) {
-          conns.push(conn);
-        } else {
-          failed += 1;
-          if (errors.length < 5) errors.push(error);
-          conn.ws?.terminate();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, lane));
-    return { opened: args.channels.length - failed, failed, errors };
+    return openAll(args.channels, args.concurrency, async (channel) => {
+      const conn = new Connection(args.url, channel, args.mode);
+      const error = await conn.start(args.timeoutMs);
+      if (error === undefined) conns.push(conn);
+      else conn.ws?.terminate();
+      return error;
+    });
   },
 
   reset() {

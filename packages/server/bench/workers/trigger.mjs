@@ -11,6 +11,7 @@ import { httpPool } from '../http-client.mjs';
 import { Histogram } from '../stats.mjs';
 import { DeliveryCounter } from './acks.mjs';
 import { serveCommands } from './ipc.mjs';
+import { closedLoop } from './lanes.mjs';
 
 /**
  * `servers`: several nodes of one cluster, requests spread over them round robin (a load balancer);
@@ -234,33 +235,22 @@ const handlers = {
     );
     const t = tally(args.channels);
     const delivered = new Histogram();
-    const started = performance.now();
-    const end = started + args.durationMs;
-    let seq = 0;
-    const lane = async () => {
-      while (performance.now() < end) {
-        const s = ++seq;
-        const sentAt = nowUs();
-        const arrived = new Promise((ok) => {
-          const timer = setTimeout(() => ok(false), 10_000);
-          outstanding.set(s, {
-            seen: 0,
-            done: () => {
-              clearTimeout(timer);
-              ok(true);
-            },
-          });
+    const elapsedMs = await closedLoop(args.window, args.durationMs, async (s, sentAt) => {
+      const arrived = new Promise((ok) => {
+        const timer = setTimeout(() => ok(false), 10_000);
+        outstanding.set(s, {
+          seen: 0,
+          done: () => {
+            clearTimeout(timer);
+            ok(true);
+          },
         });
-        if (!(await publishOnFirstChannel(publish, t, channel, sentAt, s))) {
-          outstanding.delete(s);
-          continue;
-        }
-        if (await arrived) delivered.record(nowUs() - sentAt);
-        outstanding.delete(s);
+      });
+      if ((await publishOnFirstChannel(publish, t, channel, sentAt, s)) && (await arrived)) {
+        delivered.record(nowUs() - sentAt);
       }
-    };
-    await Promise.all(Array.from({ length: args.window }, lane));
-    const elapsedMs = performance.now() - started;
+      outstanding.delete(s);
+    });
     for (const ws of trackers) ws.terminate();
     return { ...result(t, elapsedMs), trackedLatency: delivered.toJSON(), trackers: trackers.length };
   },
@@ -286,21 +276,13 @@ const handlers = {
     const t = tally(args.channels);
     const acked = new Histogram();
     let stalled = 0;
-    const started = performance.now();
-    const end = started + args.durationMs;
-    let seq = 0;
-    const lane = async () => {
-      while (performance.now() < end) {
-        const s = ++seq;
-        const sentAt = nowUs();
-        if (!(await publishOnFirstChannel(publish, t, channel, sentAt, s))) continue;
-        // Delivered everywhere once every process counts as many events as were accepted by now.
-        if (await counter.until(t.ok - 1, 10_000)) acked.record(nowUs() - sentAt);
-        else stalled += 1;
-      }
-    };
-    await Promise.all(Array.from({ length: args.window }, lane));
-    return { ...result(t, performance.now() - started), ackedLatency: acked.toJSON(), stalled };
+    const elapsedMs = await closedLoop(args.window, args.durationMs, async (s, sentAt) => {
+      if (!(await publishOnFirstChannel(publish, t, channel, sentAt, s))) return;
+      // Delivered everywhere once every process counts as many events as were accepted by now.
+      if (await counter.until(t.ok - 1, 10_000)) acked.record(nowUs() - sentAt);
+      else stalled += 1;
+    });
+    return { ...result(t, elapsedMs), ackedLatency: acked.toJSON(), stalled };
   },
 };
 
