@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startServer, waitFor } from '@react-reverb/test-helpers';
+import { echoJsConnection, startServer, type ViteEnv, waitFor } from '@react-reverb/test-helpers';
 import Pusher from 'pusher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -61,15 +61,9 @@ async function startAppBackend(sdk: Pusher) {
 }
 
 /** resources/js/echo.js, from the env Vite would give it (strings), with the app's auth settings. */
-function echoJs(env: Record<string, string | undefined>, authEndpoint: string) {
+function echoJs<Env extends ViteEnv & { VITE_REVERB_APP_KEY: string }>(env: Env, authEndpoint: string) {
   return {
-    broadcaster: 'reverb',
-    key: env.VITE_REVERB_APP_KEY ?? '',
-    wsHost: env.VITE_REVERB_HOST,
-    wsPort: env.VITE_REVERB_PORT ?? 80,
-    wssPort: env.VITE_REVERB_PORT ?? 443,
-    forceTLS: (env.VITE_REVERB_SCHEME ?? 'https') === 'https',
-    enabledTransports: ['ws', 'wss'],
+    ...echoJsConnection(env),
     bearerToken: TOKEN,
     csrfToken: CSRF,
     channelAuthorization: { endpoint: authEndpoint, headers: { 'X-App': 'echo-js' } },

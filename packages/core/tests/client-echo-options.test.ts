@@ -3,22 +3,14 @@
  * as it is: the socket URL it makes, the auth requests it sends, the one rule where our names and Echo's
  * overlap, and the one error a value that cannot work throws.
  */
+
+import { echoJsConnection, type ViteEnv } from '@react-reverb/test-helpers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReverbClient, type ReverbClientOptions, ReverbError } from '../src/index';
 import { FakeWebSocket, flush } from './support/fake-websocket';
 
 /** What `php artisan install:broadcasting` writes into resources/js/echo.js, with its env as strings. */
-function echoJs(env: Record<string, string | undefined>) {
-  return {
-    broadcaster: 'reverb',
-    key: env.VITE_REVERB_APP_KEY,
-    wsHost: env.VITE_REVERB_HOST,
-    wsPort: env.VITE_REVERB_PORT ?? 80,
-    wssPort: env.VITE_REVERB_PORT ?? 443,
-    forceTLS: (env.VITE_REVERB_SCHEME ?? 'https') === 'https',
-    enabledTransports: ['ws', 'wss'],
-  } as ReverbClientOptions;
-}
+const echoJs = (env: ViteEnv) => echoJsConnection(env) as ReverbClientOptions;
 
 /** The URL the client opens for `options` (without the query string). */
 function socketUrl(options: Partial<ReverbClientOptions>): string {

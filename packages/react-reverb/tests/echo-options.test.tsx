@@ -3,7 +3,7 @@
  * it type-checks as it is (tsc runs over this file in check-types), and it connects to our real server,
  * authorizes a private channel through the app's endpoint and delivers an event to the hooks.
  */
-import { type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
+import { echoJsConnection, type ServerHandle, startServer, waitFor } from '@react-reverb/test-helpers';
 import { render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { type ReverbClientOptions, ReverbProvider, useChannel, useListen } from 'react-reverb';
@@ -77,13 +77,7 @@ describe('<ReverbProvider options> with an Echo options object', () => {
         VITE_REVERB_SCHEME: 'http',
       };
       const options: ReverbClientOptions = {
-        broadcaster: 'reverb',
-        key: env.VITE_REVERB_APP_KEY,
-        wsHost: env.VITE_REVERB_HOST,
-        wsPort: env.VITE_REVERB_PORT ?? 80,
-        wssPort: env.VITE_REVERB_PORT ?? 443,
-        forceTLS: (env.VITE_REVERB_SCHEME ?? 'https') === 'https',
-        enabledTransports: ['ws', 'wss'],
+        ...echoJsConnection(env),
         channelAuthorization: { endpoint: `${auth.url}/broadcasting/auth`, headers: { 'X-User': '1' } },
         WebSocket,
       };

@@ -1,5 +1,6 @@
 export { launchBrowser } from './browser';
 export { type Certificate, makeCertificate } from './certificate';
+export { echoJsConnection, type ViteEnv } from './echo-js';
 export {
   type FaultConnection,
   type FaultProxy,

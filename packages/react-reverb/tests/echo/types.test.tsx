@@ -81,6 +81,7 @@ describe("echo-react's README examples type-check and run", () => {
 
 describe("configureEcho's options type-check as resources/js/echo.js writes them", () => {
   it("the core's options (Echo's names included), with echo-react's looser key and its broadcasters", () => {
+    // Written out rather than test-helpers' echoJsConnection: tsc checks the literal as an app writes it.
     // Vite's env, as an app without vite-env.d.ts has it.
     const env: Record<string, string | undefined> = {};
     // Checked by tsc, never called.
