@@ -142,9 +142,10 @@ export class RedisHistory implements HistoryStore {
   }
 
   /**
-   * Sends the queued appends now, in one script call. The adapter calls it before it publishes
-   * anything else on the same connection, so a node's messages still reach Redis in the order it
-   * published them; a busy node's appends of one turn cost one command instead of one each.
+   * Sends the queued appends now, in one script call. The adapter calls it before it publishes any
+   * other cluster message, so a node's broadcasts and membership messages still reach Redis in the
+   * order it published them (channel questions and their answers need no order with them); a busy
+   * node's appends of one turn cost one command instead of one each.
    */
   flush(): void {
     if (this.queue.length === 0) return;
