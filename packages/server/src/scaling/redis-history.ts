@@ -82,7 +82,6 @@ export class RedisHistory implements HistoryStore {
   private readonly lost = new Set<string>();
   /** Appends of this turn of the event loop, sent together by `flush`. */
   private queue: QueuedAppend[] = [];
-  private flushScheduled = false;
 
   constructor(options: RedisHistoryOptions) {
     this.redis = options.redis;
@@ -131,13 +130,8 @@ export class RedisHistory implements HistoryStore {
     return new Promise((resolve, reject) => {
       this.queue.push({ meta, events, args, resolve, reject });
       if (this.queue.length >= MAX_APPEND_BATCH) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      // The first of a batch schedules its flush (a flush of an already sent batch is a no-op).
+      else if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
 
